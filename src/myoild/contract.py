@@ -1,0 +1,94 @@
+"""Names and vocabularies of the raw data contract (shared/DATA_CONTRACT.md) and the results contract.
+
+This module holds constants only. The validation stage turns raw files into *normalised tables*
+with these pandas dtypes, which every later stage may rely on:
+
+- string columns: ``object`` holding ``str`` (missing: ``None``)
+- allowed-value (categorical) columns: ``object`` holding ``str``
+- dates: ``datetime64[ns]`` at midnight (missing: ``NaT``)
+- numbers: ``float64`` (missing: ``NaN``)
+- integers (``mmrc``, ``hama``, ``hamd``, ``grade``, ``ctcae_grade``): ``Int64``
+- booleans: pandas nullable ``boolean``
+- every table is sorted by its key columns and has a fresh ``RangeIndex``; the normalised
+  tables keep a ``source_row`` column (1-based data row in the raw file) for tracing.
+"""
+
+from __future__ import annotations
+
+TABLES = ("patients", "medications", "visits", "hrct_reads", "adverse_events")
+
+COHORTS = ("retrospective", "prospective")
+SEXES = ("F", "M")
+DIAGNOSES = ("DM", "PM", "CADM", "IBM", "overlap", "cancer_associated")
+ANALYSED_DIAGNOSES = ("DM", "PM", "CADM")
+SCREENED_OUT_DIAGNOSES = ("IBM", "overlap", "cancer_associated")
+HRCT_PATTERNS = ("NSIP", "UIP", "OP", "NSIP+OP", "AIP", "unclassifiable")
+WITHDRAWAL_REASONS = ("lost_to_follow_up", "discontinued_intervention", "other")
+PROSPECTIVE_EXCLUSION_FLAGS = (
+    "severe_respiratory_disease",
+    "active_tuberculosis",
+    "severe_immunodeficiency",
+    "renal_insufficiency",
+)
+
+IMMUNOSUPPRESSANTS = (
+    "tacrolimus",
+    "cyclophosphamide",
+    "methotrexate",
+    "azathioprine",
+    "leflunomide",
+    "ciclosporin",
+    "mycophenolate",
+    "tripterygium",
+)
+GLUCOCORTICOIDS = ("prednisolone", "methylprednisolone")
+OTHER_DRUGS = ("hydroxychloroquine", "pirfenidone", "ivig", "plasma_exchange")
+DRUGS = GLUCOCORTICOIDS + IMMUNOSUPPRESSANTS + OTHER_DRUGS
+DOSE_UNITS = ("mg/day", "mg/kg/day", "mg/week", "g/kg", "mg/m2", "sessions")
+#: 5 mg prednisolone = 4 mg methylprednisolone (data contract, medications).
+METHYLPREDNISOLONE_TO_PREDNISOLONE = 5.0 / 4.0
+
+VISITS = ("baseline", "m1", "m3", "m6", "m12", "unscheduled")
+SCHEDULED_VISITS = ("baseline", "m1", "m3", "m6", "m12")
+SCALES = (
+    "six_mwt_m",
+    "mmrc",
+    "patient_global",
+    "mmt8",
+    "myoact",
+    "mitax",
+    "mdi",
+    "cat",
+    "hama",
+    "hamd",
+)
+LABS = ("ferritin_ug_l", "esr_mm_h", "crp_mg_l", "ck_u_l", "ldh_u_l")
+
+HRCT_TIMEPOINTS = ("baseline", "m12")
+LOBES = ("RUL", "RML", "RLL", "LUL", "LLL")
+HRCT_FEATURES = ("ground_glass", "consolidation", "reticulation", "traction_bronchiectasis")
+
+AE_CATEGORIES = (
+    "opportunistic_infection",
+    "other_infection",
+    "glucose_metabolism",
+    "electrolyte",
+    "gastrointestinal",
+    "hepatic",
+    "renal",
+    "haematological",
+    "other",
+)
+
+# Results contract names.
+RETRO_GROUPS = ("tacrolimus", "conventional")
+PROSP_GROUPS = ("tacrolimus", "tacrolimus+pirfenidone")
+PER_DRUG_COMPARATORS = ("cyclophosphamide", "methotrexate", "azathioprine")
+RETRO_CONTRASTS = ("tacrolimus_vs_conventional",) + tuple(
+    f"tacrolimus_vs_{drug}" for drug in PER_DRUG_COMPARATORS
+)
+PROSP_CONTRAST = "tacrolimus+pirfenidone_vs_tacrolimus"
+ENDPOINTS = ("death", "relapse", "respiratory_relapse")
+RELAPSE_CRITERIA = ("biomarker", "radiological", "glucocorticoid")
+#: Follow-up window in days (data contract, derived endpoints).
+WINDOW_DAYS = 365

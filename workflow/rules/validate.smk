@@ -1,0 +1,20 @@
+# Validation of the raw tables against the data contract. The report (validation/report.json and
+# report.md) is written by the job but is not a declared output: Snakemake deletes the declared
+# outputs of a failed job, and the report must survive a failed validation.
+
+
+rule validate:
+    input:
+        raw=raw_tables,
+    output:
+        tables=expand(f"{RESULTS}/validated/{{table}}.parquet", table=TABLES),
+    log:
+        f"{LOGS}/validate.log",
+    benchmark:
+        f"{LOGS}/benchmarks/validate.tsv"
+    params:
+        input_dir=raw_input_dir(),
+        results_dir=RESULTS,
+        code=code_hash("validate", "io"),
+    script:
+        "../scripts/validate.py"
