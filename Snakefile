@@ -8,6 +8,13 @@ configfile: "config/config.yaml"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/synth.smk"
 include: "workflow/rules/validate.smk"
+include: "workflow/rules/derive.smk"
+include: "workflow/rules/weights.smk"
+include: "workflow/rules/survival.smk"
+include: "workflow/rules/hrct.smk"
+include: "workflow/rules/scales.smk"
+include: "workflow/rules/adverse_events.smk"
+include: "workflow/rules/figures.smk"
 
 
 rule all:

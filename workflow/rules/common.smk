@@ -6,20 +6,45 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 from myoild.config import first_config_error
-from myoild.contract import TABLES
+from myoild.contract import COHORTS, PROSP_CONTRAST, RETRO_CONTRASTS, TABLES
 from myoild.provenance import code_hash
 
 try:
     validate(config, schema="../../schemas/config.schema.yaml")
 except WorkflowError:
     raise WorkflowError(
-        first_config_error(config, workflow.basedir + "/schemas/config.schema.yaml")
+        first_config_error(
+            config, Path(workflow.basedir, "schemas", "config.schema.yaml")
+        )
     ) from None
 
 RESULTS = config["results_dir"].rstrip("/")
 LOGS = config["logs_dir"].rstrip("/")
 SYNTHETIC = config["synthetic"]
 RAW_FORMATS = ("csv", "parquet", "xlsx")
+VALIDATED = {table: f"{RESULTS}/validated/{table}.parquet" for table in TABLES}
+ANALYSIS_SET = f"{RESULTS}/cohort/analysis_set.parquet"
+#: Kaplan-Meier figures: retrospective contrasts weighted and unweighted, the prospective one unweighted.
+KM_PANELS = {
+    f"{contrast}_{weighting}": (contrast, weighting)
+    for contrast in RETRO_CONTRASTS
+    for weighting in ("weighted", "unweighted")
+} | {f"{PROSP_CONTRAST}_unweighted": (PROSP_CONTRAST, "unweighted")}
+
+
+def output_folder(wildcards, output):
+    """The folder of a rule's first output (for scripts that write several files there)."""
+    return str(Path(output[0]).parent)
+
+
+def output_stem(wildcards, output):
+    """A figure's path without extension; save_figure adds .png and .pdf."""
+    return str(Path(output[0]).with_suffix(""))
+
+
+def results_root(wildcards, output):
+    """The results folder, two levels above a rule's first output (results/<stage>/<file>)."""
+    return str(Path(output[0]).parent.parent)
 
 
 def raw_input_dir():
@@ -45,6 +70,53 @@ def raw_tables(wildcards):
     )
 
 
+def table1_inputs(wildcards):
+    """Table 2 (prospective) adds the baseline HRCT scores; Table 1 does not need them."""
+    inputs = {**VALIDATED, "analysis_set": ANALYSIS_SET}
+    if wildcards.cohort == "prospective":
+        inputs["hrct_scores"] = f"{RESULTS}/tables/hrct_scores.parquet"
+    return inputs
+
+
 def final_outputs():
     """Everything `rule all` asks for; each stage adds its targets here."""
-    return expand(f"{RESULTS}/validated/{{table}}.parquet", table=TABLES)
+    return [
+        *VALIDATED.values(),
+        ANALYSIS_SET,
+        f"{RESULTS}/cohort/flow.tsv",
+        *expand(
+            f"{RESULTS}/tables/table1_{{cohort}}.{{ext}}",
+            cohort=COHORTS,
+            ext=("tsv", "md"),
+        ),
+        *expand(
+            f"{RESULTS}/tables/{{table}}",
+            table=(
+                "hrct_scores.parquet",
+                "hrct_agreement.tsv",
+                "hrct_deltas.tsv",
+                "hrct_exclusions.tsv",
+                "balance.tsv",
+                "weight_diagnostics.tsv",
+                "survival_models.tsv",
+                "km.tsv",
+                "km_at_risk.tsv",
+                "scales.tsv",
+                "glucocorticoids.tsv",
+                "adverse_events.tsv",
+            ),
+        ),
+        *expand(
+            f"{RESULTS}/figures/{{figure}}.{{ext}}",
+            figure=(
+                "scales_over_visits",
+                "scales_by_group",
+                "hrct_change",
+                "adverse_events",
+                "balance",
+                "ps_overlap",
+                *(f"km_{panel}" for panel in KM_PANELS),
+            ),
+            ext=("png", "pdf"),
+        ),
+    ]

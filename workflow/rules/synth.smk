@@ -15,12 +15,14 @@ rule synth:
         f"{LOGS}/synth.log",
     benchmark:
         f"{LOGS}/benchmarks/synth.tsv"
+    conda:
+        "../envs/myoild.yaml"
     params:
         seed=SYNTHETIC["seed"],
         n_retrospective=SYNTHETIC["n_retrospective"],
         n_prospective=SYNTHETIC["n_prospective"],
         fmt=SYNTHETIC["format"],
-        out_dir=SYNTHETIC["out_dir"],
+        out_dir=output_folder,
         code=code_hash("synth"),
     script:
         "../scripts/synth.py"

@@ -7,14 +7,16 @@ rule validate:
     input:
         raw=raw_tables,
     output:
-        tables=expand(f"{RESULTS}/validated/{{table}}.parquet", table=TABLES),
+        **VALIDATED,
     log:
         f"{LOGS}/validate.log",
     benchmark:
         f"{LOGS}/benchmarks/validate.tsv"
+    conda:
+        "../envs/myoild.yaml"
     params:
         input_dir=raw_input_dir(),
-        results_dir=RESULTS,
+        results_dir=results_root,
         code=code_hash("validate", "io"),
     script:
         "../scripts/validate.py"

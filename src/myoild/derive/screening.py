@@ -1,0 +1,75 @@
+"""Screening exclusions and their reason vocabulary (DATA_CONTRACT.md, "Derived from it").
+
+Screening runs in this order and each excluded patient is counted under its first reason:
+
+1. diagnosis IBM, overlap or cancer_associated (a ``malignancy`` comorbidity alone does not exclude);
+2. prospective only: an exclusion flag that is true (flags in contract order), then age under 18;
+3. the treatment rules (``groups.py``);
+4. prospective only: a withdrawal, counted by its reason.
+
+A missing exclusion flag counts as not true: the flag is a criterion a patient must be known to
+meet to be excluded.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from myoild.contract import PROSPECTIVE_EXCLUSION_FLAGS, SCREENED_OUT_DIAGNOSES, WITHDRAWAL_REASONS
+from myoild.derive.keys import as_bool, optional_column
+
+#: Adults only (the paper's prospective exclusion criteria: "patients under 18 years old").
+MINIMUM_AGE_YEARS = 18.0
+
+DIAGNOSIS_REASONS = tuple(f"diagnosis_{diagnosis}" for diagnosis in SCREENED_OUT_DIAGNOSES)
+CRITERION_REASONS = tuple(f"exclusion_criterion_{flag}" for flag in PROSPECTIVE_EXCLUSION_FLAGS)
+AGE_REASON = "age_under_18"
+TACROLIMUS_WITH_OTHER = "tacrolimus_with_other_immunosuppressant"
+NO_IMMUNOSUPPRESSANT = "no_immunosuppressant_within_30_days"
+TREATMENT_REASONS = (TACROLIMUS_WITH_OTHER, NO_IMMUNOSUPPRESSANT)
+WITHDRAWAL_EXCLUSIONS = tuple(f"withdrawn_{reason}" for reason in WITHDRAWAL_REASONS)
+
+#: Every exclusion reason a cohort can have, in screening order (the order of flow.tsv).
+EXCLUSION_REASONS = {
+    "retrospective": DIAGNOSIS_REASONS + TREATMENT_REASONS,
+    "prospective": DIAGNOSIS_REASONS + CRITERION_REASONS + (AGE_REASON,) + WITHDRAWAL_EXCLUSIONS,
+}
+
+
+def first_reason(*candidates: np.ndarray) -> np.ndarray:
+    """Elementwise the first non-null reason among ``candidates`` (object arrays, None = none)."""
+    reason = np.full(len(candidates[0]), None, dtype=object)
+    for candidate in candidates:
+        open_ = pd.isna(reason)
+        reason[open_] = candidate[open_]
+    return reason
+
+
+def eligibility_exclusions(patients: pd.DataFrame) -> np.ndarray:
+    """Reasons of screening steps 1-2 (diagnosis; prospective flags and age), None when eligible."""
+    prospective = (patients["cohort"] == "prospective").to_numpy()
+    diagnosis = patients["diagnosis"].to_numpy(dtype=object)
+    by_diagnosis = np.where(np.isin(diagnosis, SCREENED_OUT_DIAGNOSES), "diagnosis_" + diagnosis.astype(str), None)
+    by_flag = [
+        np.where(prospective & as_bool(optional_column(patients, flag, "boolean")), reason, None)
+        for flag, reason in zip(PROSPECTIVE_EXCLUSION_FLAGS, CRITERION_REASONS)
+    ]
+    by_age = np.where(prospective & (patients["age_years"].to_numpy(dtype=float) < MINIMUM_AGE_YEARS), AGE_REASON, None)
+    return first_reason(by_diagnosis.astype(object), *by_flag, by_age)
+
+
+def withdrawal_exclusions(patients: pd.DataFrame) -> np.ndarray:
+    """Reason of screening step 4: ``withdrawn_<withdrawal_reason>`` for withdrawn prospective patients.
+
+    A withdrawal is a set ``withdrawal_date``; its reason is required by the data contract and a
+    withdrawal without one is an error rather than a guess.
+    """
+    withdrawal_date = optional_column(patients, "withdrawal_date", "datetime64[ns]")
+    withdrawn = (patients["cohort"] == "prospective").to_numpy() & withdrawal_date.notna().to_numpy()
+    reason = optional_column(patients, "withdrawal_reason", "object").to_numpy(dtype=object)
+    unexplained = withdrawn & ~np.isin(reason, WITHDRAWAL_REASONS)
+    if unexplained.any():
+        examples = patients.loc[unexplained, "patient_id"].head(5).tolist()
+        raise ValueError(f"patients: withdrawal_date without a valid withdrawal_reason, e.g. {examples}")
+    return np.where(withdrawn, "withdrawn_" + reason.astype(str), None).astype(object)

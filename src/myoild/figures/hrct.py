@@ -1,0 +1,95 @@
+"""HRCT change per feature and group from tables/hrct_deltas.tsv (paper: Figure 4A-E).
+
+Bars: mean score at baseline (hatched) and at 12 months (solid) with +/- 1 SD, per group; above
+each group its mean change (Delta) and the within-group Wilcoxon result (*), above both groups the
+between-group Mann-Whitney result on the changes (#), as the paper's Figure 4.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from textwrap import fill
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.patches import Patch
+
+from myoild.contract import HRCT_FEATURES, PROSP_GROUPS
+from myoild.figures.scales import PANEL_LETTERS, SIGNIFICANCE_NOTE, significance_label
+from myoild.figures.style import GROUP_COLOURS, GROUP_LABELS, RC_PARAMS, save_figure
+
+FEATURE_LABELS = {
+    "total": ("Total HRCT score", "Score (points, 0-80)"),
+    "ground_glass": ("Ground-glass attenuation", "Score (points, 0-20)"),
+    "consolidation": ("Airspace consolidation", "Score (points, 0-20)"),
+    "reticulation": ("Septal thickening / reticulation", "Score (points, 0-20)"),
+    "traction_bronchiectasis": ("Traction bronchiectasis", "Score (points, 0-20)"),
+}
+FIGURE_4_FEATURES = ("total", *HRCT_FEATURES)
+BAR_WIDTH = 0.36
+
+
+def hrct_change_figure(deltas: pd.DataFrame, stem: str | Path) -> list[Path]:
+    """Figure 4A-E: baseline and 12-month HRCT scores by group for the total and each feature."""
+    table = deltas.set_index(["group", "feature"])
+    with plt.rc_context(RC_PARAMS):
+        fig, axes = plt.subplots(1, len(FIGURE_4_FEATURES), figsize=(16, 4.2), layout="constrained")
+        for letter, feature, ax in zip(PANEL_LETTERS, FIGURE_4_FEATURES, axes.flat):
+            tops = []
+            for x, group in enumerate(PROSP_GROUPS):
+                row = table.loc[(group, feature)]
+                colour = GROUP_COLOURS[group]
+                means = [row["baseline_mean"], row["m12_mean"]]
+                sds = [row["baseline_sd"], row["m12_sd"]]
+                positions = [x - BAR_WIDTH / 2, x + BAR_WIDTH / 2]
+                bars = ax.bar(
+                    positions,
+                    means,
+                    BAR_WIDTH,
+                    yerr=sds,
+                    capsize=3,
+                    color=colour,
+                    edgecolor=colour,
+                    error_kw={"ecolor": "#333333", "linewidth": 0.8},
+                )
+                bars[0].set(facecolor="white", hatch="///")
+                # an SD is empty for a single patient; a group without patients has no bars
+                top = float(np.nanmax(np.add(means, np.nan_to_num(sds)))) if row["n"] else 0.0
+                tops.append(top)
+                label = f"\u0394={row['delta_mean']:+.1f} {significance_label(row['p_within'])}" if row["n"] else "n=0"
+                ax.annotate(label, (x, top), xytext=(0, 3), textcoords="offset points", ha="center", va="bottom")
+            between = table.loc[(PROSP_GROUPS[0], feature), "p_between"]
+            bracket = max(tops) * 1.18 + 0.5
+            ax.plot([0, 0, 1, 1], [bracket - 0.3, bracket, bracket, bracket - 0.3], color="#333333", linewidth=0.8)
+            ax.annotate(
+                significance_label(between, "#"),
+                (0.5, bracket),
+                xytext=(0, 2),
+                textcoords="offset points",
+                ha="center",
+                va="bottom",
+            )
+            ax.set_ylim(0, bracket * 1.15 + 0.5)
+            ax.set_xticks(range(len(PROSP_GROUPS)))
+            ax.set_xticklabels(
+                [f"{fill(GROUP_LABELS[g], 14)}\nn={int(table.loc[(g, feature), 'n'])}" for g in PROSP_GROUPS]
+            )
+            title, ylabel = FEATURE_LABELS[feature]
+            ax.set_title(f"{letter}  {title}", loc="left", fontweight="bold")
+            ax.set_ylabel(ylabel)
+        fig.legend(
+            handles=[
+                Patch(facecolor="white", edgecolor="#333333", hatch="///", label="Baseline"),
+                Patch(facecolor="#999999", edgecolor="#333333", label="12 months"),
+            ],
+            loc="outside upper right",
+            ncols=2,
+            frameon=False,
+        )
+        fig.supxlabel(
+            "Mean + SD; \u0394: mean change (12 months - baseline). * 12 months vs baseline, paired Wilcoxon "
+            "signed-rank test; # change between groups, Mann-Whitney test. " + SIGNIFICANCE_NOTE + ".",
+            fontsize="small",
+        )
+        return save_figure(fig, stem)

@@ -1,0 +1,152 @@
+"""Assessment-scale figures from tables/scales.tsv: Figure 2 (over visits) and Figure 3A-C (by group).
+
+Boxes are drawn from the table's quartiles, whiskers from its minimum and maximum (as the paper's
+Figure 2: "the lines outside the boxes represent the minimum and maximum"); nothing is recomputed.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from myoild.contract import PROSP_GROUPS, SCALES, SCHEDULED_VISITS
+from myoild.figures.style import GROUP_COLOURS, GROUP_LABELS, RC_PARAMS, save_figure
+
+#: Panel title and y-axis label (with unit or range) of each scale.
+SCALE_LABELS = {
+    "six_mwt_m": ("6MWT", "6-min walk distance (m)"),
+    "mmrc": ("mMRC", "mMRC dyspnoea grade (0-4)"),
+    "patient_global": ("Patient Global Activity", "Patient global VAS (0-10 cm)"),
+    "mmt8": ("MMT-8", "MMT-8 score (0-80)"),
+    "myoact": ("MYOACT", "MYOACT VAS (0-10 cm)"),
+    "mitax": ("MITAX", "MITAX score (0-1)"),
+    "mdi": ("MDI", "MDI extent score (points)"),
+    "cat": ("CAT", "CAT score (points)"),
+    "hama": ("HAMA", "HAMA score (0-56)"),
+    "hamd": ("HAMD", "HAMD score (0-52)"),
+}
+VISIT_LABELS = {"baseline": "Baseline", "m1": "1 mo", "m3": "3 mo", "m6": "6 mo", "m12": "12 mo"}
+#: Paper's Figure 3A-C.
+FIGURE_3_SCALES = ("patient_global", "mmt8", "myoact")
+#: GraphPad Prism's summary (the paper's figures were made with Prism 8.4).
+SIGNIFICANCE_LEVELS = ((0.0001, 4), (0.001, 3), (0.01, 2), (0.05, 1))
+SIGNIFICANCE_NOTE = "1, 2, 3, 4 symbols: p < 0.05, 0.01, 0.001, 0.0001; ns: not significant"
+PANEL_LETTERS = "ABCDEFGHIJ"
+
+
+def significance_label(p: float, symbol: str = "*") -> str:
+    """``symbol`` repeated 1-4 times for p < 0.05, 0.01, 0.001, 0.0001; ``ns`` otherwise; empty when untested."""
+    if p is None or math.isnan(p):
+        return ""
+    for threshold, count in SIGNIFICANCE_LEVELS:
+        if p < threshold:
+            return symbol * count
+    return "ns"
+
+
+def _box_stats(row: pd.Series) -> dict:
+    return {"med": row["median"], "q1": row["q1"], "q3": row["q3"], "whislo": row["min"], "whishi": row["max"]}
+
+
+def _draw_boxes(ax: plt.Axes, rows: pd.DataFrame, positions, colour: str, width: float) -> None:
+    """Boxes of the rows with data (n > 0) at ``positions``; rows without data leave a gap."""
+    drawn = rows["n"].fillna(0).to_numpy() > 0
+    if not drawn.any():
+        return
+    artists = ax.bxp(
+        [_box_stats(row) for _, row in rows[drawn].iterrows()],
+        positions=[p for p, keep in zip(positions, drawn) if keep],
+        widths=width,
+        patch_artist=True,
+        showfliers=False,
+        manage_ticks=False,
+    )
+    for box in artists["boxes"]:
+        box.set(facecolor=colour, alpha=0.35, edgecolor=colour)
+    for part in ("whiskers", "caps", "medians"):
+        for line in artists[part]:
+            line.set(color=colour)
+
+
+def _annotate(ax: plt.Axes, x: float, top: float, text: str) -> None:
+    if text:
+        ax.annotate(text, (x, top), xytext=(0, 3), textcoords="offset points", ha="center", va="bottom")
+
+
+def _visit_ticks(ax: plt.Axes, counts: list[str]) -> None:
+    ax.set_xticks(range(len(SCHEDULED_VISITS)))
+    ax.set_xticklabels([f"{VISIT_LABELS[v]}\n{c}" for v, c in zip(SCHEDULED_VISITS, counts)])
+    ax.set_xlim(-0.6, len(SCHEDULED_VISITS) - 0.4)
+
+
+def _headroom(ax: plt.Axes) -> None:
+    low, high = ax.get_ylim()
+    ax.set_ylim(low, high + 0.12 * (high - low))
+
+
+def scale_boxplots(scales: pd.DataFrame, stem: str | Path, group: str = "all") -> list[Path]:
+    """Figure 2: each scale over the visits for ``group`` (default all patients), with the
+    Bonferroni-adjusted paired Wilcoxon p-value against baseline above each visit."""
+    colour = GROUP_COLOURS[group]
+    with plt.rc_context(RC_PARAMS):
+        fig, axes = plt.subplots(2, 5, figsize=(15, 6.5), layout="constrained")
+        for letter, scale, ax in zip(PANEL_LETTERS, SCALES, axes.flat):
+            rows = scales[scales["group"].eq(group) & scales["scale"].eq(scale)].set_index("visit")
+            rows = rows.reindex(list(SCHEDULED_VISITS))
+            _draw_boxes(ax, rows, range(len(SCHEDULED_VISITS)), colour, 0.55)
+            for x, visit in enumerate(SCHEDULED_VISITS):
+                _annotate(ax, x, rows.loc[visit, "max"], significance_label(rows.loc[visit, "p_vs_baseline_adj"]))
+            title, label = SCALE_LABELS[scale]
+            ax.set_title(f"{letter}  {title}", loc="left", fontweight="bold")
+            ax.set_ylabel(label)
+            _visit_ticks(ax, [f"n={int(n)}" for n in rows["n"].fillna(0)])
+            _headroom(ax)
+        fig.suptitle(f"Assessment scales over 12 months: {GROUP_LABELS[group]}")
+        fig.supxlabel(
+            "Boxes: quartiles; line: median; whiskers: minimum to maximum. * vs baseline, paired Wilcoxon "
+            f"signed-rank test, Bonferroni-adjusted over visits ({SIGNIFICANCE_NOTE}).",
+            fontsize="small",
+        )
+        return save_figure(fig, stem)
+
+
+def scale_group_panels(
+    scales: pd.DataFrame, stem: str | Path, scales_shown: tuple[str, ...] = FIGURE_3_SCALES
+) -> list[Path]:
+    """Figure 3A-C (Supplementary Figure 4 with other ``scales_shown``): each scale over the visits
+    by group, with the Mann-Whitney p-value between the groups above each visit."""
+    offsets = dict(zip(PROSP_GROUPS, (-0.2, 0.2)))
+    with plt.rc_context(RC_PARAMS):
+        fig, axes = plt.subplots(
+            1, len(scales_shown), figsize=(4.6 * len(scales_shown), 4), layout="constrained", squeeze=False
+        )
+        for letter, scale, ax in zip(PANEL_LETTERS, scales_shown, axes.flat):
+            rows = scales[scales["scale"].eq(scale)]
+            tops = pd.Series(float("-inf"), index=list(SCHEDULED_VISITS))
+            counts = {}
+            for group in PROSP_GROUPS:
+                group_rows = rows[rows["group"].eq(group)].set_index("visit").reindex(list(SCHEDULED_VISITS))
+                positions = [x + offsets[group] for x in range(len(SCHEDULED_VISITS))]
+                _draw_boxes(ax, group_rows, positions, GROUP_COLOURS[group], 0.34)
+                tops = tops.combine(group_rows["max"].fillna(float("-inf")), max)
+                counts[group] = group_rows["n"].fillna(0).astype(int)
+                ax.plot([], [], color=GROUP_COLOURS[group], linewidth=6, alpha=0.5, label=GROUP_LABELS[group])
+            p_values = rows[rows["group"].eq(PROSP_GROUPS[0])].set_index("visit")["p_between_groups"]
+            for x, visit in enumerate(SCHEDULED_VISITS):
+                if math.isfinite(tops[visit]):
+                    _annotate(ax, x, tops[visit], significance_label(p_values.get(visit, float("nan"))))
+            title, label = SCALE_LABELS[scale]
+            ax.set_title(f"{letter}  {title}", loc="left", fontweight="bold")
+            ax.set_ylabel(label)
+            _visit_ticks(ax, [f"n={a}/{b}" for a, b in zip(*(counts[g] for g in PROSP_GROUPS))])
+            _headroom(ax)
+        axes.flat[0].legend(loc="lower left", frameon=False)
+        fig.supxlabel(
+            "Boxes: quartiles; line: median; whiskers: minimum to maximum; n per group in legend order.\n"
+            f"* between groups, Mann-Whitney test ({SIGNIFICANCE_NOTE}).",
+            fontsize="small",
+        )
+        return save_figure(fig, stem)

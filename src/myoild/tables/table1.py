@@ -1,0 +1,316 @@
+"""Table 1 (retrospective) and Table 2 (prospective): baseline characteristics by group, as in the paper.
+
+Machine table (``tables/table1_<cohort>.tsv``): one row per characteristic and level, with
+``characteristic`` (a stable snake_case key), ``level``, one column per group (formatted summary),
+``p_value`` (full precision), ``test`` (``t_test``, ``mann_whitney``, ``chi_square``,
+``fisher_exact``, or null where no test is made), ``smd``; then ``label`` (as the paper prints
+it), ``statistic`` (``mean (SD)``, ``median (IQR)``, ``n (%)``, ``n``), ``test_detail`` and
+``n_<group>`` (patients with a known value). A categorical characteristic repeats its p-value on
+every level row. The first row (``patients``) gives the group sizes.
+
+Tests and summaries: ``hypothesis_tests`` and ``summaries`` (Student's t for mean (SD) rows,
+Mann-Whitney for median (IQR) rows, chi-square or Fisher for n (%) rows). The drug rows of
+Table 1 define the groups and are not tested. SMD: the contrast's first group minus the other
+(retrospective: tacrolimus - conventional; prospective: tacrolimus+pirfenidone - tacrolimus).
+
+Only included patients enter. Baseline labs are the baseline visit's values; the drugs are those
+started within 30 days of index (``derive.groups.drugs_started``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from myoild.contract import (
+    ANALYSED_DIAGNOSES,
+    HRCT_FEATURES,
+    HRCT_PATTERNS,
+    IMMUNOSUPPRESSANTS,
+    PROSP_GROUPS,
+    RETRO_GROUPS,
+)
+from myoild.derive.groups import drugs_started
+from myoild.derive.keys import optional_column
+from myoild.tables import summaries
+from myoild.tables.hypothesis_tests import TestResult, categorical_test, mann_whitney, student_t
+
+GROUPS = {"retrospective": RETRO_GROUPS, "prospective": PROSP_GROUPS}
+#: The contrast's first group (RESULTS_CONTRACT.md: tacrolimus_vs_conventional, tacrolimus+pirfenidone_vs_tacrolimus).
+TREATED_GROUP = {"retrospective": "tacrolimus", "prospective": "tacrolimus+pirfenidone"}
+STATISTIC = {
+    "mean_sd": "mean (SD)",
+    "median_iqr": "median (IQR)",
+    "binary": "n (%)",
+    "categorical": "n (%)",
+    "started": "n (%)",
+}
+NOT_TESTED = "defines the groups: not tested"
+
+
+@dataclass(frozen=True)
+class Characteristic:
+    """A row (or block of level rows) of the table: ``name`` is its column in ``patient_characteristics``."""
+
+    name: str
+    label: str
+    kind: str  # mean_sd | median_iqr | binary | categorical | started
+    levels: tuple[str, ...] = ()
+
+
+def _rows(*specs) -> tuple[Characteristic, ...]:
+    return tuple(Characteristic(*spec) for spec in specs)
+
+
+DRUG_LABELS = {
+    "tacrolimus": "Tacrolimus",
+    "cyclophosphamide": "CTX",
+    "methotrexate": "MTX",
+    "azathioprine": "AZA",
+    "leflunomide": "LEF",
+    "ciclosporin": "CsA",
+    "mycophenolate": "MMF",
+    "tripterygium": "Tripterygium glycosides",
+}
+_THERAPY = _rows(
+    ("initial_pred_mg_day", "Initial prednisolone dose (mg/day)", "mean_sd"),
+    ("ivig", "IVIg", "binary"),
+    ("plasma_exchange", "Plasma exchange", "binary"),
+)
+RETROSPECTIVE_ROWS = (
+    _rows(
+        ("age_years", "Age (years)", "mean_sd"),
+        ("female_sex", "Female sex", "binary"),
+        ("diagnosis", "Diagnosis", "categorical", ANALYSED_DIAGNOSES),
+    )
+    + _THERAPY
+    + _rows(*((drug, DRUG_LABELS[drug], "started") for drug in IMMUNOSUPPRESSANTS))
+)
+PROSPECTIVE_ROWS = _rows(
+    ("age_years", "Age (years)", "mean_sd"),
+    ("female_sex", "Female sex", "binary"),
+    ("disease_duration_months", "Disease duration (months)", "median_iqr"),
+    ("smoking_history", "Smoking history", "binary"),
+    ("diagnosis", "Diagnosis", "categorical", ANALYSED_DIAGNOSES),
+    ("heliotrope_rash", "Heliotrope rash", "binary"),
+    ("gottron_sign", "Gottron's sign", "binary"),
+    ("proximal_weakness", "Proximal muscle weakness", "binary"),
+    ("hypertension", "Arterial hypertension", "binary"),
+    ("diabetes", "Diabetes mellitus", "binary"),
+    ("malignancy", "Malignancy", "binary"),
+    ("ck_u_l", "CK (U/L)", "median_iqr"),
+    ("ldh_u_l", "LDH (U/L)", "median_iqr"),
+    ("ferritin_ug_l", "Ferritin (ug/L)", "median_iqr"),
+    ("esr_mm_h", "ESR (mm/h)", "median_iqr"),
+    ("crp_mg_l", "CRP (mg/L)", "median_iqr"),
+    ("anti_mda5", "Anti-MDA-5 antibody", "binary"),
+    ("anti_jo1", "Anti-Jo-1 antibody", "binary"),
+    ("anti_ej", "Anti-EJ antibody", "binary"),
+    ("anti_pl7", "Anti-PL-7 antibody", "binary"),
+    ("anti_pl12", "Anti-PL-12 antibody", "binary"),
+    ("hrct_pattern", "HRCT pattern", "categorical", HRCT_PATTERNS),
+)
+#: Baseline HRCT scores (mean of the two readers), added before the therapy rows when given.
+HRCT_SCORE_ROWS = _rows(
+    ("hrct_total", "Total HRCT score", "mean_sd"),
+    ("hrct_ground_glass", "Ground-glass attenuation", "mean_sd"),
+    ("hrct_consolidation", "Airspace consolidation", "mean_sd"),
+    ("hrct_reticulation", "Interlobular septal thickening and/or reticular opacity", "mean_sd"),
+    ("hrct_traction_bronchiectasis", "Traction bronchiectasis", "mean_sd"),
+)
+_PATIENT_FLAGS = (
+    "smoking_history", "heliotrope_rash", "gottron_sign", "proximal_weakness", "hypertension", "diabetes",
+    "malignancy", "anti_mda5", "anti_jo1", "anti_ej", "anti_pl7", "anti_pl12",
+)  # fmt: skip
+_BASELINE_LABS = ("ck_u_l", "ldh_u_l", "ferritin_ug_l", "esr_mm_h", "crp_mg_l")
+
+
+def characteristics_of(cohort: str, with_hrct_scores: bool = False) -> tuple[Characteristic, ...]:
+    """The rows of Table 1 (retrospective) or Table 2 (prospective), in the paper's order."""
+    if cohort == "retrospective":
+        return RETROSPECTIVE_ROWS
+    return PROSPECTIVE_ROWS + (HRCT_SCORE_ROWS if with_hrct_scores else ()) + _THERAPY
+
+
+def _numbers(values: pd.Series) -> np.ndarray:
+    """Numbers or nullable booleans as float64 (1/0, NaN where missing)."""
+    if values.dtype == object:
+        values = values.astype("boolean")
+    return values.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+
+
+def patient_characteristics(
+    analysis_set: pd.DataFrame, tables: dict[str, pd.DataFrame], cohort: str, hrct_scores: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """One row per included patient of ``cohort`` (index patient_id): ``group`` and every characteristic.
+
+    Flags are 0/1 floats, numbers floats, categories strings; NaN/None where missing.
+    """
+    chosen = analysis_set[(analysis_set["cohort"] == cohort) & analysis_set["included"].astype(bool)]
+    ids = pd.Index(chosen["patient_id"])
+    frame = chosen.set_index("patient_id")[["group", "diagnosis"]].copy()
+    for column in ("age_years", "initial_pred_mg_day", "ivig", "plasma_exchange"):
+        frame[column] = _numbers(chosen[column])
+    frame["female_sex"] = np.where(chosen["sex"].isna(), np.nan, (chosen["sex"] == "F").astype(float))
+
+    patients = tables["patients"].set_index("patient_id").reindex(ids)
+    for column in _PATIENT_FLAGS + ("disease_duration_months",):
+        frame[column] = _numbers(optional_column(patients, column, "Float64"))
+    frame["hrct_pattern"] = optional_column(patients, "hrct_pattern", "object").to_numpy(dtype=object)
+
+    visits = tables["visits"]
+    baseline = visits[visits["visit"] == "baseline"].drop_duplicates("patient_id").set_index("patient_id").reindex(ids)
+    for column in _BASELINE_LABS:
+        frame[column] = _numbers(optional_column(baseline, column, "float64"))
+
+    started = drugs_started(tables["patients"], tables["medications"]).reindex(ids)
+    for drug in IMMUNOSUPPRESSANTS:
+        frame[drug] = started[drug].to_numpy(dtype=float)
+
+    if hrct_scores is not None:
+        at_baseline = hrct_scores[hrct_scores["timepoint"] == "baseline"]
+        scores = at_baseline.pivot_table(index="patient_id", columns="feature", values="score", aggfunc="first")
+        for feature in ("total",) + HRCT_FEATURES:
+            values = scores[feature] if feature in scores.columns else pd.Series(dtype=float)
+            frame[f"hrct_{feature}"] = values.reindex(ids).to_numpy(dtype=float)
+    return frame
+
+
+def _continuous_rows(spec: Characteristic, by_group: dict[str, np.ndarray], treated: str, control: str) -> list[dict]:
+    summarise, test = (
+        (summaries.format_mean_sd, student_t) if spec.kind == "mean_sd" else (summaries.format_median_iqr, mann_whitney)
+    )
+    result = test(by_group[treated], by_group[control])
+    row = {group: summarise(values) for group, values in by_group.items()}
+    counts = {group: len(summaries.known(values)) for group, values in by_group.items()}
+    smd = summaries.smd_continuous(by_group[treated], by_group[control])
+    return [_row(spec, None, row, counts, result, smd)]
+
+
+def _level_rows(spec: Characteristic, by_group: dict[str, np.ndarray], treated: str, control: str) -> list[dict]:
+    """Rows of a binary (one row, level null), categorical (a row per level) or drug characteristic."""
+    if spec.kind == "categorical":
+        known = {group: values[pd.notna(values)] for group, values in by_group.items()}
+        levels = spec.levels
+        indicators = {
+            level: {group: (values == level).astype(float) for group, values in known.items()} for level in levels
+        }
+    else:
+        known = {group: summaries.known(values) for group, values in by_group.items()}
+        levels = (None,)
+        indicators = {None: known}
+    if spec.kind == "started":
+        result = TestResult(np.nan, None, NOT_TESTED)
+    else:
+        groups = (treated, control)
+        if spec.kind == "categorical":
+            contingency = [[int(indicators[level][group].sum()) for level in levels] for group in groups]
+        else:
+            contingency = [[int((known[group] == 0).sum()), int((known[group] == 1).sum())] for group in groups]
+        result = categorical_test(contingency)
+    rows = []
+    for level in levels:
+        flags = indicators[level]
+        formatted = {group: summaries.format_n_percent(values) for group, values in flags.items()}
+        counts = {group: len(values) for group, values in flags.items()}
+        smd = summaries.smd_binary(flags[treated], flags[control])
+        rows.append(_row(spec, level, formatted, counts, result, smd))
+    return rows
+
+
+def _row(spec, level, formatted, counts, result: TestResult, smd: float) -> dict:
+    return {
+        "characteristic": spec.name,
+        "level": level,
+        **formatted,
+        "p_value": result.p_value,
+        "test": result.test,
+        "smd": smd,
+        "label": spec.label,
+        "statistic": STATISTIC[spec.kind],
+        "test_detail": result.detail,
+        **{f"n_{group}": n for group, n in counts.items()},
+    }
+
+
+def table1(
+    analysis_set: pd.DataFrame, tables: dict[str, pd.DataFrame], cohort: str, hrct_scores: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Table 1 (``cohort="retrospective"``) or Table 2 (``"prospective"``) as a machine table (module docstring)."""
+    groups = GROUPS[cohort]
+    treated = TREATED_GROUP[cohort]
+    control = next(group for group in groups if group != treated)
+    frame = patient_characteristics(analysis_set, tables, cohort, hrct_scores)
+    members = {group: (frame["group"] == group).to_numpy() for group in groups}
+
+    sizes = {group: int(member.sum()) for group, member in members.items()}
+    rows = [
+        {
+            "characteristic": "patients", "level": None, **{g: str(n) for g, n in sizes.items()},
+            "p_value": np.nan, "test": None, "smd": np.nan, "label": "Patients", "statistic": "n",
+            "test_detail": None, **{f"n_{g}": n for g, n in sizes.items()},
+        }
+    ]  # fmt: skip
+    for spec in characteristics_of(cohort, with_hrct_scores=hrct_scores is not None):
+        column = frame[spec.name].to_numpy()
+        by_group = {group: column[member] for group, member in members.items()}
+        build = _continuous_rows if spec.kind in ("mean_sd", "median_iqr") else _level_rows
+        rows += build(spec, by_group, treated, control)
+    table = pd.DataFrame(rows)
+    for group in groups:
+        table[f"n_{group}"] = table[f"n_{group}"].astype("int64")
+    return table
+
+
+def _format_p(p_value: float) -> str:
+    if pd.isna(p_value):
+        return summaries.NOT_AVAILABLE
+    return "<0.001" if p_value < 0.001 else f"{p_value:.3f}"
+
+
+TEST_NAMES = {
+    "t_test": "Student's t",
+    "mann_whitney": "Mann-Whitney",
+    "chi_square": "chi-square",
+    "fisher_exact": "Fisher's exact",
+}
+
+
+def table1_markdown(table: pd.DataFrame) -> str:
+    """The machine table as a Markdown table for people: p-values to 3 decimals, SMD to 2."""
+    groups = list(table.columns[2 : table.columns.get_loc("p_value")])
+    treated = TREATED_GROUP[_cohort_of(groups)]
+    control = next(group for group in groups if group != treated)
+    sizes = table.loc[table["characteristic"] == "patients", groups].iloc[0]
+    header = ["Characteristic"] + [f"{group} (n={sizes[group]})" for group in groups] + ["p", "test", "SMD"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for _, block in table[table["characteristic"] != "patients"].groupby("characteristic", sort=False):
+        first = block.iloc[0]
+        test = TEST_NAMES.get(first["test"], summaries.NOT_AVAILABLE)
+        title = f"{first['label']}, {first['statistic']}"
+        if pd.isna(first["level"]):
+            cells = [title, *first[groups], _format_p(first["p_value"]), test, _format_smd(first["smd"])]
+            lines.append("| " + " | ".join(cells) + " |")
+            continue
+        lines.append("| " + " | ".join([title, *[""] * len(groups), _format_p(first["p_value"]), test, ""]) + " |")
+        for _, row in block.iterrows():
+            cells = [f"&nbsp;&nbsp;{row['level']}", *row[groups], "", "", _format_smd(row["smd"])]
+            lines.append("| " + " | ".join(cells) + " |")
+    notes = (
+        f"SMD: standardised mean difference, ({treated} - {control}) / pooled SD (Austin 2009). "
+        "Tests: Student's t-test for mean (SD), Mann-Whitney U for median (IQR), chi-square "
+        "(Yates-corrected for 2 x 2) or Fisher's exact test when an expected count is under 5 for n (%); "
+        "percentages of patients with a known value."
+    )
+    return "\n".join(lines) + "\n\n" + notes + "\n"
+
+
+def _cohort_of(groups: list[str]) -> str:
+    return next(cohort for cohort, names in GROUPS.items() if set(names) == set(groups))
+
+
+def _format_smd(smd: float) -> str:
+    # "+ 0.0" turns a negative zero into 0.00 rather than -0.00.
+    return summaries.NOT_AVAILABLE if pd.isna(smd) else f"{round(smd, 2) + 0.0:.2f}"

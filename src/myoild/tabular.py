@@ -1,0 +1,46 @@
+"""Reading and writing the pipeline's own tables, byte-for-byte reproducibly.
+
+Results-contract conventions: tab-separated UTF-8 with a header row, full-precision numbers (the
+shortest repr that round-trips), empty cells for missing values, ``\\n`` line ends; Parquet written
+by pyarrow without the pandas index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+
+def write_tsv(df: pd.DataFrame, path: str | Path) -> None:
+    """Write ``df`` as a results-contract TSV."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    df.to_csv(path, sep="\t", index=False, lineterminator="\n", na_rep="", encoding="utf-8")
+
+
+def read_tsv(path: str | Path) -> pd.DataFrame:
+    """Read a results-contract TSV (only empty cells are missing)."""
+    return pd.read_csv(path, sep="\t", keep_default_na=False, na_values=[""])
+
+
+def write_parquet(df: pd.DataFrame, path: str | Path) -> None:
+    """Write ``df`` as Parquet with a fresh index dropped, deterministic for the same frame."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(pa.Table.from_pandas(df.reset_index(drop=True), preserve_index=False), path)
+
+
+def read_parquet_tables(paths: Mapping[str, str | Path]) -> dict[str, pd.DataFrame]:
+    """Read named Parquet files (e.g. the normalised tables) into a dict of DataFrames."""
+    return {name: pd.read_parquet(path) for name, path in paths.items()}
+
+
+def write_text(text: str, path: str | Path) -> None:
+    """Write UTF-8 text with ``\\n`` line ends."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8", newline="\n")

@@ -1,0 +1,157 @@
+"""Validating an input folder: read the five tables, check each, check the rules between them.
+
+``validate_folder`` never raises for bad data: a missing folder or table, a second file for one
+table, an unreadable file, a bad cell and a broken rule all become error records, collected
+together (not only the first). Warnings (an extra column, an incomplete HRCT exam, an unknown
+file) are notes and do not fail the validation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from pandera.config import ValidationDepth, get_config_context
+
+from myoild.contract import TABLES
+from myoild.io import RAW_SUFFIXES, RawTableError, file_sha256, read_raw_table, table_files
+from myoild.validate.crosstable import cross_table_records
+from myoild.validate.records import ordered, table_record
+from myoild.validate.schemas import MODELS, SORT_KEYS
+from myoild.validate.tables import check_table
+
+
+class ValidationDisabledError(RuntimeError):
+    """pandera's validation is switched off (PANDERA_VALIDATION_ENABLED / PANDERA_VALIDATION_DEPTH)."""
+
+
+@dataclass(frozen=True)
+class TableInfo:
+    """The raw file of a table: data rows read, file name, SHA-256 of its bytes (None where unknown)."""
+
+    rows: int | None
+    file: str | None
+    sha256: str | None
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    """Outcome of validating an input folder.
+
+    ``errors`` and ``notes`` are records ``{table, column, row, patient_id, check, message}``;
+    ``tables`` holds the normalised tables (contract.py dtypes, sorted, ``source_row``), complete
+    and trustworthy only when ``status == "pass"``.
+    """
+
+    status: str
+    errors: list[dict]
+    notes: list[dict]
+    tables: dict[str, pd.DataFrame]
+    info: dict[str, TableInfo]
+
+
+def require_validation_enabled() -> None:
+    """Refuse to run when pandera's checks are switched off by its environment variables."""
+    config = get_config_context()
+    if not config.validation_enabled:
+        raise ValidationDisabledError(
+            "pandera validation is switched off (PANDERA_VALIDATION_ENABLED is false): myoild refuses to "
+            "run unvalidated data; unset the variable"
+        )
+    if config.validation_depth not in (None, ValidationDepth.SCHEMA_AND_DATA):
+        raise ValidationDisabledError(
+            f"pandera validation depth is {config.validation_depth.value} (PANDERA_VALIDATION_DEPTH): myoild "
+            "needs SCHEMA_AND_DATA; unset the variable"
+        )
+
+
+def validate_folder(input_dir: str | Path) -> ValidationResult:
+    """Validate the five raw tables of ``input_dir`` against the data contract."""
+    require_validation_enabled()
+    input_dir = Path(input_dir)
+    if not input_dir.is_dir():
+        error = table_record(None, "input_folder", f"input folder {input_dir} does not exist or is not a folder")
+        return _result([error], [], {}, {table: TableInfo(None, None, None) for table in TABLES})
+    found, others = table_files(input_dir)
+    errors = []
+    notes = [
+        table_record(
+            None, "unknown_file", f'"{path.name}" is not a table file (<table>.csv, .parquet or .xlsx); ignored'
+        )
+        for path in others
+    ]
+    data: dict[str, pd.DataFrame] = {}
+    present: dict[str, pd.DataFrame] = {}
+    info: dict[str, TableInfo] = {}
+    for table in TABLES:
+        paths = found[table]
+        info[table] = TableInfo(None, None, None)
+        if len(paths) != 1:
+            errors.append(_file_count_error(table, paths))
+            continue
+        path = paths[0]
+        try:
+            digest = file_sha256(path)
+        except OSError as exc:
+            errors.append(table_record(table, "readable", f"{path.name} cannot be opened: {exc.strerror}"))
+            continue
+        info[table] = TableInfo(None, path.name, digest)
+        try:
+            raw = read_raw_table(path)
+        except RawTableError as exc:
+            errors.append(table_record(table, exc.check, exc.message))
+            continue
+        info[table] = TableInfo(len(raw), path.name, digest)
+        if table == "patients" and raw.empty:
+            errors.append(
+                table_record(table, "not_empty", f"{path.name} has no data rows; patients needs at least one")
+            )
+        checked = check_table(table, raw)
+        data[table], present[table] = checked.data, checked.present
+        errors.append(checked.errors)
+        notes.append(checked.notes)
+    cross_errors, cross_notes = cross_table_records(data, present)
+    return _result([*errors, cross_errors], [*notes, cross_notes], data, info)
+
+
+def _file_count_error(table: str, paths: list[Path]) -> pd.DataFrame:
+    if not paths:
+        names = ", ".join(f"{table}{suffix}" for suffix in RAW_SUFFIXES)
+        return table_record(table, "table_present", f"required table {table} is missing: no file {names}")
+    names = ", ".join(path.name for path in paths)
+    return table_record(table, "one_file_per_table", f"{len(paths)} files hold table {table} ({names}); keep one")
+
+
+def _result(errors, notes, data: dict[str, pd.DataFrame], info: dict[str, TableInfo]) -> ValidationResult:
+    errors = ordered(errors)
+    return ValidationResult(
+        status="fail" if errors else "pass",
+        errors=errors,
+        notes=ordered(notes),
+        tables={table: normalised(table, frame) for table, frame in data.items()},
+        info=info,
+    )
+
+
+def normalised(table: str, data: pd.DataFrame) -> pd.DataFrame:
+    """A parsed table as later stages get it: contract columns and ``source_row``, sorted by its keys."""
+    frame = data.reset_index().rename(columns={"row": "source_row"})
+    keys = [key for key in SORT_KEYS[table] if key in frame]
+    frame = frame.sort_values([*keys, "source_row"], kind="mergesort", na_position="last", ignore_index=True)
+    columns = [column for column in MODELS[table].to_schema().columns if column in frame]
+    return frame[[*columns, "source_row"]]
+
+
+def write_normalised(result: ValidationResult, out_dir: str | Path) -> list[Path]:
+    """Write ``<table>.parquet`` for the five normalised tables of a passed validation (deterministic bytes)."""
+    if result.status != "pass":
+        raise ValueError("validation failed: there are no normalised tables to write")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for table in TABLES:
+        path = out_dir / f"{table}.parquet"
+        result.tables[table].to_parquet(path, index=False)
+        paths.append(path)
+    return paths

@@ -1,0 +1,302 @@
+"""Rules between columns and between tables (DATA_CONTRACT.md), as plain vectorised functions.
+
+Each rule takes the parsed tables (``data``: table -> DataFrame indexed by raw row number) and
+the masks of cells filled in the raw files (``present``), and returns error or warning records
+(records.py). A rule whose table or column is missing returns nothing: that absence is already
+an error. A cell that failed to parse is missing in ``data``, so no rule reports it again;
+conditional rules ("required when ... is set") ask ``present`` whether a cell was given at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+
+from myoild.contract import HRCT_FEATURES, HRCT_TIMEPOINTS, LOBES
+from myoild.validate.parse import quote
+from myoild.validate.records import EMPTY, cell_records, concat_records, patient_ids_of, table_record
+
+Tables = dict[str, pd.DataFrame]
+#: Days on or before the index date within which the baseline visit lies (data contract, visits).
+BASELINE_WINDOW_DAYS = 14
+READERS_PER_EXAM = 2
+
+
+def _table(data: Tables, table: str, *columns: str) -> pd.DataFrame | None:
+    """The table if it was read and has all the columns a rule needs, else None."""
+    frame = data.get(table)
+    return frame if frame is not None and all(column in frame for column in columns) else None
+
+
+def _rows(table: str, column: str, frame: pd.DataFrame, failing: pd.Series | None, check: str, message) -> pd.DataFrame:
+    """Records for the failing rows of ``frame`` (all rows when None); ``message(row_values)`` words each."""
+    rows = frame.index if failing is None else frame.index[failing.to_numpy(dtype=bool)]
+    if rows.empty:
+        return EMPTY
+    texts = [message(values) for values in frame.loc[rows].itertuples(index=False)]
+    return cell_records(table, column, rows, patient_ids_of(frame, rows), check, texts)
+
+
+def patient_dates(data: Tables, present: Tables) -> pd.DataFrame:
+    """last_contact_date >= index_date; death_date and withdrawal_date within [index_date, last_contact_date]."""
+    patients = _table(data, "patients", "index_date", "last_contact_date")
+    if patients is None:
+        return EMPTY
+    start, end = patients["index_date"], patients["last_contact_date"]
+    records = [
+        _rows(
+            "patients",
+            "last_contact_date",
+            patients,
+            end < start,
+            "last_contact_on_or_after_index",
+            lambda p: f"last_contact_date {quote(p.last_contact_date)} is before index_date {quote(p.index_date)}",
+        )
+    ]
+    for column, check in (("death_date", "death_within_follow_up"), ("withdrawal_date", "withdrawal_within_follow_up")):
+        date = patients[column]
+        records.append(
+            _rows(
+                "patients",
+                column,
+                patients,
+                (date < start) | (date > end),
+                check,
+                lambda p, column=column: (
+                    f"{column} {quote(getattr(p, column))} is not between index_date {quote(p.index_date)} "
+                    f"and last_contact_date {quote(p.last_contact_date)}"
+                ),
+            )
+        )
+    return concat_records(records)
+
+
+def withdrawals(data: Tables, present: Tables) -> pd.DataFrame:
+    """withdrawal_date only in the prospective cohort; withdrawal_reason given when, and only when, it is set."""
+    patients = _table(data, "patients")
+    if patients is None:
+        return EMPTY
+    given = present["patients"]
+    records = [
+        _rows(
+            "patients",
+            "withdrawal_reason",
+            patients,
+            given["withdrawal_date"] & ~given["withdrawal_reason"],
+            "withdrawal_reason_with_date",
+            lambda p: "withdrawal_date is set but withdrawal_reason is empty",
+        ),
+        _rows(
+            "patients",
+            "withdrawal_reason",
+            patients,
+            given["withdrawal_reason"] & ~given["withdrawal_date"],
+            "withdrawal_reason_with_date",
+            lambda p: "withdrawal_reason is given but withdrawal_date is empty",
+        ),
+    ]
+    if "cohort" in patients:
+        records.append(
+            _rows(
+                "patients",
+                "withdrawal_date",
+                patients,
+                given["withdrawal_date"] & (patients["cohort"] == "retrospective"),
+                "withdrawal_prospective_only",
+                lambda p: "withdrawal_date is set in the retrospective cohort; withdrawal is prospective only",
+            )
+        )
+    return concat_records(records)
+
+
+def medication_episodes(data: Tables, present: Tables) -> pd.DataFrame:
+    """dose_unit required when dose is set; end_date not before start_date.
+
+    The contract's end_date ("empty = ongoing") implies the order; an episode cannot end before
+    it starts.
+    """
+    medications = _table(data, "medications")
+    if medications is None:
+        return EMPTY
+    given = present["medications"]
+    records = [
+        _rows(
+            "medications",
+            "dose_unit",
+            medications,
+            given["dose"] & ~given["dose_unit"],
+            "dose_unit_with_dose",
+            lambda m: "dose is set but dose_unit is empty",
+        )
+    ]
+    if "start_date" in medications:
+        records.append(
+            _rows(
+                "medications",
+                "end_date",
+                medications,
+                medications["end_date"] < medications["start_date"],
+                "end_on_or_after_start",
+                lambda m: f"end_date {quote(m.end_date)} is before start_date {quote(m.start_date)}",
+            )
+        )
+    return concat_records(records)
+
+
+def foreign_keys(data: Tables, present: Tables) -> pd.DataFrame:
+    """Every patient_id of the other four tables is a patient_id of patients."""
+    patients = _table(data, "patients", "patient_id")
+    if patients is None:
+        return EMPTY
+    known = pd.Index(patients["patient_id"].dropna().unique())
+    records = []
+    for table in ("medications", "visits", "hrct_reads", "adverse_events"):
+        frame = _table(data, table, "patient_id")
+        if frame is None:
+            continue
+        patient_id = frame["patient_id"]
+        records.append(
+            _rows(
+                table,
+                "patient_id",
+                frame,
+                patient_id.notna() & ~patient_id.isin(known),
+                "patient_in_patients",
+                lambda row: f"patient_id {quote(row.patient_id)} is not in the patients table",
+            )
+        )
+    return concat_records(records)
+
+
+def baseline_visits(data: Tables, present: Tables) -> pd.DataFrame:
+    """Every patient has exactly one baseline visit, on or within 14 days before index_date."""
+    patients = _table(data, "patients", "patient_id", "index_date")
+    visits = _table(data, "visits", "patient_id", "visit", "visit_date")
+    if patients is None or visits is None:
+        return EMPTY
+    index_date = (
+        patients.dropna(subset=["patient_id"]).drop_duplicates("patient_id").set_index("patient_id")["index_date"]
+    )
+    baseline = visits.loc[(visits["visit"] == "baseline") & visits["patient_id"].isin(index_date.index)]
+    baseline = baseline.assign(index_date=baseline["patient_id"].map(index_date))
+    count = baseline.groupby("patient_id").size().reindex(index_date.index, fill_value=0)
+    none = count.index[count == 0]
+    repeated = baseline.loc[baseline["patient_id"].map(count) > 1]
+    rows_of = repeated.reset_index().groupby("patient_id")["row"].agg(lambda rows: ", ".join(map(str, rows)))
+    days_before = (baseline["index_date"] - baseline["visit_date"]).dt.days
+    return concat_records(
+        [
+            cell_records(
+                "visits", "visit", [None] * len(none), none, "one_baseline_visit", "the patient has no baseline visit"
+            ),
+            _rows(
+                "visits",
+                "visit",
+                repeated,
+                None,
+                "one_baseline_visit",
+                lambda v: f"the patient has {count[v.patient_id]} baseline visits (rows {rows_of[v.patient_id]}); "
+                "exactly one is allowed",
+            ),
+            _rows(
+                "visits",
+                "visit_date",
+                baseline,
+                (days_before < 0) | (days_before > BASELINE_WINDOW_DAYS),
+                "baseline_within_14_days_before_index",
+                lambda v: f"baseline visit_date {quote(v.visit_date)} is not on or within {BASELINE_WINDOW_DAYS} "
+                f"days before index_date {quote(v.index_date)}",
+            ),
+        ]
+    )
+
+
+def hrct_exam_dates(data: Tables, present: Tables) -> pd.DataFrame:
+    """All rows of one exam (patient_id, timepoint) carry the same exam_date.
+
+    One record per differing date, at its first row, naming the exam's first date and row.
+    """
+    exam = ["patient_id", "timepoint"]
+    reads = _table(data, "hrct_reads", *exam, "exam_date")
+    if reads is None:
+        return EMPTY
+    dated = reads[[*exam, "exam_date"]].dropna().reset_index()
+    first = dated.drop_duplicates(exam)
+    per_date = dated.drop_duplicates([*exam, "exam_date"]).merge(first, on=exam, suffixes=("", "_first"))
+    differing = per_date.loc[per_date["exam_date"] != per_date["exam_date_first"]].set_index("row")
+    return _rows(
+        "hrct_reads",
+        "exam_date",
+        differing,
+        None,
+        "one_exam_date",
+        lambda h: (
+            f"exam_date {quote(h.exam_date)} differs from {quote(h.exam_date_first)} (row {h.row_first}) "
+            f"in the {h.timepoint} exam of this patient"
+        ),
+    )
+
+
+def hrct_grids(data: Tables, present: Tables) -> pd.DataFrame:
+    """Warnings: an exam with other than two readers, or a reader's 5 x 4 lobe x feature grid incomplete.
+
+    The warning names patient, timepoint, reader and the missing cells; the exam's scores stay
+    empty downstream (DATA_CONTRACT.md, hrct_reads).
+    """
+    keys = ["patient_id", "timepoint", "reader", "lobe", "feature"]
+    reads = _table(data, "hrct_reads", *keys)
+    if reads is None:
+        return EMPTY
+    cells = reads[keys].dropna()
+    cells = cells.loc[
+        cells["timepoint"].isin(HRCT_TIMEPOINTS) & cells["lobe"].isin(LOBES) & cells["feature"].isin(HRCT_FEATURES)
+    ].drop_duplicates()
+    grid = [(lobe, feature) for lobe in LOBES for feature in HRCT_FEATURES]
+    filled = cells.groupby(keys[:3]).size()
+    short = cells.merge(filled[filled < len(grid)].rename("n").reset_index(), on=keys[:3])
+    records = []
+    for (patient_id, timepoint, reader), mine in short.groupby(keys[:3], sort=True):
+        have = set(zip(mine["lobe"], mine["feature"], strict=True))
+        missing = [f"{lobe} {feature}" for lobe, feature in grid if (lobe, feature) not in have]
+        records.append(
+            table_record(
+                "hrct_reads",
+                "hrct_grid_complete",
+                f"{timepoint} exam, reader {reader}: {len(missing)} of {len(grid)} lobe x feature cells missing "
+                f"({', '.join(missing)}); the exam's scores stay empty",
+                patient_id=patient_id,
+            )
+        )
+    readers = cells[keys[:3]].drop_duplicates()
+    per_exam = readers.groupby(keys[:2])["reader"].transform("size")
+    for (patient_id, timepoint), names in readers.loc[per_exam != READERS_PER_EXAM].groupby(keys[:2], sort=True):
+        names = sorted(names["reader"])
+        records.append(
+            table_record(
+                "hrct_reads",
+                "hrct_two_readers",
+                f"{timepoint} exam has {len(names)} reader(s) ({', '.join(names)}), not {READERS_PER_EXAM}; "
+                "the exam's scores stay empty",
+                patient_id=patient_id,
+            )
+        )
+    return concat_records(records)
+
+
+ERROR_RULES: tuple[Callable[[Tables, Tables], pd.DataFrame], ...] = (
+    patient_dates,
+    withdrawals,
+    medication_episodes,
+    foreign_keys,
+    baseline_visits,
+    hrct_exam_dates,
+)
+WARNING_RULES: tuple[Callable[[Tables, Tables], pd.DataFrame], ...] = (hrct_grids,)
+
+
+def cross_table_records(data: Tables, present: Tables) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Errors and warnings of every rule between columns and tables."""
+    errors = concat_records([rule(data, present) for rule in ERROR_RULES])
+    notes = concat_records([rule(data, present) for rule in WARNING_RULES])
+    return errors, notes

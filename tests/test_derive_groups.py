@@ -1,0 +1,120 @@
+"""Treatment groups and main agents on hand-made patients."""
+
+import numpy as np
+from test_derive_builders import derived, make_tables, medication, patient
+
+from myoild.derive.groups import drugs_started
+
+
+def test_retrospective_groups_and_counted_exclusions():
+    result = derived(
+        [patient(pid) for pid in ("TAC", "CONV", "BOTH", "NONE", "LATE", "EARLY", "TAC_ADDED")],
+        medications=[
+            medication("TAC", "tacrolimus", 0),
+            medication("CONV", "methotrexate", 30),  # day 30 is within 30 days
+            medication("BOTH", "tacrolimus", 0),
+            medication("BOTH", "cyclophosphamide", 12),
+            medication("NONE", "prednisolone", 0, dose=50.0, dose_unit="mg/day"),
+            medication("LATE", "azathioprine", 31),  # day 31 is not
+            medication("EARLY", "azathioprine", -1),  # started before index: not "within 30 days"
+            medication("TAC_ADDED", "tacrolimus", 2),
+            medication("TAC_ADDED", "mycophenolate", 45),  # added later: the group stays tacrolimus
+        ],
+    )
+    assert result["group"].to_dict() == {
+        "BOTH": None,
+        "CONV": "conventional",
+        "EARLY": None,
+        "LATE": None,
+        "NONE": None,
+        "TAC": "tacrolimus",
+        "TAC_ADDED": "tacrolimus",
+    }
+    assert result["exclusion_reason"].to_dict() == {
+        "BOTH": "tacrolimus_with_other_immunosuppressant",
+        "CONV": None,
+        "EARLY": "no_immunosuppressant_within_30_days",
+        "LATE": "no_immunosuppressant_within_30_days",
+        "NONE": "no_immunosuppressant_within_30_days",
+        "TAC": None,
+        "TAC_ADDED": None,
+    }
+
+
+def test_non_immunosuppressants_do_not_make_a_conventional_group():
+    result = derived(
+        [patient("HCQ")],
+        medications=[
+            medication("HCQ", drug) for drug in ("hydroxychloroquine", "pirfenidone", "ivig", "plasma_exchange")
+        ],
+    )
+    assert result.loc["HCQ", "exclusion_reason"] == "no_immunosuppressant_within_30_days"
+
+
+def test_main_agent_is_the_earliest_started_then_alphabetical():
+    result = derived(
+        [patient("EARLIEST"), patient("TIE"), patient("TAC"), patient("BEFORE")],
+        medications=[
+            medication("EARLIEST", "azathioprine", 10),
+            medication("EARLIEST", "methotrexate", 3),
+            medication("TIE", "methotrexate", 5),
+            medication("TIE", "cyclophosphamide", 5),
+            medication("TIE", "tripterygium", 1 + 30),  # after day 30: not a candidate
+            medication("TAC", "tacrolimus", 0),
+            # The studied treatment starts at index; an agent from before index is not the main agent.
+            medication("BEFORE", "azathioprine", -20),
+            medication("BEFORE", "leflunomide", 4),
+        ],
+    )
+    assert result["main_agent"].to_dict() == {
+        "BEFORE": "leflunomide",
+        "EARLIEST": "methotrexate",
+        "TAC": "tacrolimus",
+        "TIE": "cyclophosphamide",
+    }
+
+
+def test_prospective_group_is_set_by_pirfenidone_within_30_days():
+    result = derived(
+        [patient(pid, cohort="prospective") for pid in ("PIRF30", "PIRF31", "TAC", "NOTAC", "TACMTX")],
+        medications=[
+            medication("PIRF30", "tacrolimus"),
+            medication("PIRF30", "pirfenidone", 30),
+            medication("PIRF31", "tacrolimus"),
+            medication("PIRF31", "pirfenidone", 31),
+            medication("TAC", "tacrolimus"),
+            medication("NOTAC", "prednisolone", dose=1.0, dose_unit="mg/kg/day"),
+            medication("TACMTX", "tacrolimus"),
+            medication("TACMTX", "methotrexate", 3),
+        ],
+    )
+    assert result["group"].to_dict() == {
+        "NOTAC": "tacrolimus",
+        "PIRF30": "tacrolimus+pirfenidone",
+        "PIRF31": "tacrolimus",
+        "TAC": "tacrolimus",
+        "TACMTX": "tacrolimus",
+    }
+    assert (result["main_agent"] == "tacrolimus").all() and result["included"].all()
+    # The contract excludes nobody here; departures from the protocol are flagged, not hidden.
+    assert result["treatment_note"].to_dict() == {
+        "NOTAC": "prospective_without_tacrolimus_within_30_days",
+        "PIRF30": None,
+        "PIRF31": None,
+        "TAC": None,
+        "TACMTX": "prospective_other_immunosuppressant_within_30_days",
+    }
+
+
+def test_drugs_started_marks_each_drug_started_within_30_days():
+    tables = make_tables(
+        [patient("A"), patient("B")],
+        medications=[
+            medication("A", "tacrolimus", 0),
+            medication("B", "methotrexate", 0),
+            medication("B", "azathioprine", 40),
+        ],
+    )
+    started = drugs_started(tables["patients"], tables["medications"], ("tacrolimus", "methotrexate", "azathioprine"))
+    assert list(started.index) == ["A", "B"]
+    np.testing.assert_array_equal(started.to_numpy(), [[True, False, False], [False, True, False]])

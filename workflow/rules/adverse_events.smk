@@ -1,0 +1,18 @@
+# Adverse events per category and group, both cohorts.
+
+
+rule adverse_events:
+    input:
+        adverse_events=VALIDATED["adverse_events"],
+        patients=VALIDATED["patients"],
+        analysis_set=ANALYSIS_SET,
+    output:
+        table=f"{RESULTS}/tables/adverse_events.tsv",
+    log:
+        f"{LOGS}/adverse_events.log",
+    conda:
+        "../envs/myoild.yaml"
+    params:
+        code=code_hash("adverse_events", "stats", "tabular"),
+    script:
+        "../scripts/adverse_events.py"

@@ -1,0 +1,37 @@
+# Cohort derivation: screening, groups, covariates and endpoints; patient flow; Table 1 and Table 2.
+
+
+rule derive:
+    input:
+        **VALIDATED,
+    output:
+        analysis_set=ANALYSIS_SET,
+        flow=f"{RESULTS}/cohort/flow.tsv",
+    log:
+        f"{LOGS}/derive.log",
+    benchmark:
+        f"{LOGS}/benchmarks/derive.tsv"
+    conda:
+        "../envs/myoild.yaml"
+    params:
+        code=code_hash("derive", "tabular"),
+    script:
+        "../scripts/derive.py"
+
+
+rule table1:
+    input:
+        unpack(table1_inputs),
+    output:
+        tsv=f"{RESULTS}/tables/table1_{{cohort}}.tsv",
+        md=f"{RESULTS}/tables/table1_{{cohort}}.md",
+    log:
+        f"{LOGS}/table1_{{cohort}}.log",
+    wildcard_constraints:
+        cohort="|".join(COHORTS),
+    conda:
+        "../envs/myoild.yaml"
+    params:
+        code=code_hash("tables", "tabular"),
+    script:
+        "../scripts/table1.py"

@@ -1,0 +1,92 @@
+# Figures drawn from finished tables (PNG and PDF, no run-dependent metadata).
+
+
+rule figure_scales:
+    input:
+        scales=rules.scales.output.scales,
+    output:
+        multiext(f"{RESULTS}/figures/scales_over_visits", ".png", ".pdf"),
+        multiext(f"{RESULTS}/figures/scales_by_group", ".png", ".pdf"),
+    log:
+        f"{LOGS}/figure_scales.log",
+    conda:
+        "../envs/myoild.yaml"
+    params:
+        folder=output_folder,
+        code=code_hash("figures", "tabular"),
+    script:
+        "../scripts/figure_scales.py"
+
+
+rule figure_hrct:
+    input:
+        deltas=rules.hrct_deltas.output.deltas,
+    output:
+        multiext(f"{RESULTS}/figures/hrct_change", ".png", ".pdf"),
+    log:
+        f"{LOGS}/figure_hrct.log",
+    conda:
+        "../envs/myoild.yaml"
+    params:
+        stem=output_stem,
+        code=code_hash("figures", "tabular"),
+    script:
+        "../scripts/figure_hrct.py"
+
+
+rule figure_adverse_events:
+    input:
+        table=rules.adverse_events.output.table,
+    output:
+        multiext(f"{RESULTS}/figures/adverse_events", ".png", ".pdf"),
+    log:
+        f"{LOGS}/figure_adverse_events.log",
+    conda:
+        "../envs/myoild.yaml"
+    params:
+        stem=output_stem,
+        code=code_hash("figures", "tabular"),
+    script:
+        "../scripts/figure_adverse_events.py"
+
+
+rule figure_km:
+    input:
+        models=rules.survival.output.models,
+        km=rules.survival.output.km,
+        at_risk=rules.survival.output.at_risk,
+    output:
+        expand(
+            f"{RESULTS}/figures/km_{{panel}}.{{ext}}",
+            panel=KM_PANELS,
+            ext=("png", "pdf"),
+        ),
+    log:
+        f"{LOGS}/figure_km.log",
+    conda:
+        "../envs/myoild.yaml"
+    params:
+        panels=KM_PANELS,
+        folder=output_folder,
+        code=code_hash("figures", "contrasts", "tabular"),
+    script:
+        "../scripts/figure_km.py"
+
+
+rule figure_balance:
+    input:
+        balance=rules.weights.output.balance,
+        weights=rules.weights.output.weights,
+    output:
+        multiext(f"{RESULTS}/figures/balance", ".png", ".pdf"),
+        multiext(f"{RESULTS}/figures/ps_overlap", ".png", ".pdf"),
+    log:
+        f"{LOGS}/figure_balance.log",
+    conda:
+        "../envs/myoild.yaml"
+    params:
+        contrasts=list(RETRO_CONTRASTS),
+        folder=output_folder,
+        code=code_hash("figures", "contrasts", "tabular"),
+    script:
+        "../scripts/figure_balance.py"

@@ -1,0 +1,34 @@
+# HRCT: exam scores (mean of the two readers), inter-reader agreement, baseline-to-12-month change.
+
+
+rule hrct_scores:
+    input:
+        hrct_reads=VALIDATED["hrct_reads"],
+    output:
+        scores=f"{RESULTS}/tables/hrct_scores.parquet",
+        agreement=f"{RESULTS}/tables/hrct_agreement.tsv",
+    log:
+        f"{LOGS}/hrct_scores.log",
+    conda:
+        "../envs/myoild.yaml"
+    params:
+        code=code_hash("hrct", "stats", "tabular"),
+    script:
+        "../scripts/hrct_scores.py"
+
+
+rule hrct_deltas:
+    input:
+        scores=rules.hrct_scores.output.scores,
+        analysis_set=ANALYSIS_SET,
+    output:
+        deltas=f"{RESULTS}/tables/hrct_deltas.tsv",
+        exclusions=f"{RESULTS}/tables/hrct_exclusions.tsv",
+    log:
+        f"{LOGS}/hrct_deltas.log",
+    conda:
+        "../envs/myoild.yaml"
+    params:
+        code=code_hash("hrct", "stats", "tabular"),
+    script:
+        "../scripts/hrct_deltas.py"

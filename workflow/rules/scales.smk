@@ -1,0 +1,33 @@
+# Prospective assessment scales over visits, and glucocorticoid sparing.
+
+
+rule scales:
+    input:
+        visits=VALIDATED["visits"],
+        analysis_set=ANALYSIS_SET,
+    output:
+        scales=f"{RESULTS}/tables/scales.tsv",
+    log:
+        f"{LOGS}/scales.log",
+    conda:
+        "../envs/myoild.yaml"
+    params:
+        code=code_hash("scales", "stats", "tabular"),
+    script:
+        "../scripts/scales.py"
+
+
+rule glucocorticoids:
+    input:
+        visits=VALIDATED["visits"],
+        analysis_set=ANALYSIS_SET,
+    output:
+        sparing=f"{RESULTS}/tables/glucocorticoids.tsv",
+    log:
+        f"{LOGS}/glucocorticoids.log",
+    conda:
+        "../envs/myoild.yaml"
+    params:
+        code=code_hash("glucocorticoids", "scales", "stats", "tabular"),
+    script:
+        "../scripts/glucocorticoids.py"

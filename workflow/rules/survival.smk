@@ -1,0 +1,24 @@
+# Weighted and unweighted Cox models and Kaplan-Meier curves for every contrast and endpoint.
+
+
+rule survival:
+    input:
+        analysis_set=ANALYSIS_SET,
+        weights=rules.weights.output.weights,
+    output:
+        models=f"{RESULTS}/tables/survival_models.tsv",
+        km=f"{RESULTS}/tables/km.tsv",
+        at_risk=f"{RESULTS}/tables/km_at_risk.tsv",
+    log:
+        f"{LOGS}/survival.log",
+    benchmark:
+        f"{LOGS}/benchmarks/survival.tsv"
+    conda:
+        "../envs/myoild.yaml"
+    params:
+        contrasts=list(RETRO_CONTRASTS),
+        endpoints=config["survival"]["endpoints"],
+        ties=config["survival"]["ties"],
+        code=code_hash("survival", "contrasts", "stats", "tabular"),
+    script:
+        "../scripts/survival.py"

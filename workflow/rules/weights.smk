@@ -1,0 +1,24 @@
+# Propensity scores and IPTW weights for each retrospective contrast, with covariate balance.
+
+
+rule weights:
+    input:
+        analysis_set=ANALYSIS_SET,
+    output:
+        weights=expand(
+            f"{RESULTS}/weights/{{contrast}}.parquet", contrast=RETRO_CONTRASTS
+        ),
+        balance=f"{RESULTS}/tables/balance.tsv",
+        diagnostics=f"{RESULTS}/tables/weight_diagnostics.tsv",
+    log:
+        f"{LOGS}/weights.log",
+    benchmark:
+        f"{LOGS}/benchmarks/weights.tsv"
+    conda:
+        "../envs/myoild.yaml"
+    params:
+        contrasts=list(RETRO_CONTRASTS),
+        propensity=config["propensity"],
+        code=code_hash("weighting", "contrasts", "stats", "tabular"),
+    script:
+        "../scripts/weights.py"

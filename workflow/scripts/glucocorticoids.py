@@ -1,0 +1,13 @@
+"""Prednisolone-equivalent dose at baseline and at the last visit (rule glucocorticoids)."""
+
+import pandas as pd
+
+from myoild.glucocorticoids import glucocorticoid_sparing
+from myoild.pipeline import rule_log
+from myoild.tabular import write_tsv
+
+with rule_log(snakemake.log[0]):
+    table = glucocorticoid_sparing(
+        pd.read_parquet(snakemake.input.visits), pd.read_parquet(snakemake.input.analysis_set)
+    )
+    write_tsv(table, snakemake.output.sparing)

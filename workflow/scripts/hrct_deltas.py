@@ -1,0 +1,14 @@
+"""Baseline-to-12-month HRCT change per group, with counted exclusions (rule hrct_deltas)."""
+
+import pandas as pd
+
+from myoild.hrct import hrct_deltas
+from myoild.pipeline import rule_log
+from myoild.tabular import write_tsv
+
+with rule_log(snakemake.log[0]):
+    deltas, exclusions = hrct_deltas(
+        pd.read_parquet(snakemake.input.scores), pd.read_parquet(snakemake.input.analysis_set)
+    )
+    write_tsv(deltas, snakemake.output.deltas)
+    write_tsv(exclusions, snakemake.output.exclusions)

@@ -1,0 +1,18 @@
+"""Cox models and Kaplan-Meier curves of every contrast (rule survival)."""
+
+import pandas as pd
+
+from myoild.pipeline import rule_log
+from myoild.survival import survival_tables
+from myoild.tabular import write_tsv
+
+with rule_log(snakemake.log[0]):
+    weights = {
+        contrast: pd.read_parquet(path) for contrast, path in zip(snakemake.params.contrasts, snakemake.input.weights)
+    }
+    results = survival_tables(
+        pd.read_parquet(snakemake.input.analysis_set), snakemake.params.endpoints, weights, snakemake.params.ties
+    )
+    write_tsv(results.models, snakemake.output.models)
+    write_tsv(results.km, snakemake.output.km)
+    write_tsv(results.at_risk, snakemake.output.at_risk)

@@ -1,0 +1,16 @@
+"""Table 1 (retrospective) or Table 2 (prospective) as TSV and Markdown (rule table1)."""
+
+import pandas as pd
+
+from myoild.contract import TABLES
+from myoild.pipeline import rule_log
+from myoild.tables import table1, table1_markdown
+from myoild.tabular import read_parquet_tables, write_text, write_tsv
+
+with rule_log(snakemake.log[0]):
+    tables = read_parquet_tables({table: snakemake.input[table] for table in TABLES})
+    analysis_set = pd.read_parquet(snakemake.input.analysis_set)
+    hrct_scores = pd.read_parquet(snakemake.input.hrct_scores) if "hrct_scores" in snakemake.input.keys() else None
+    table = table1(analysis_set, tables, snakemake.wildcards.cohort, hrct_scores=hrct_scores)
+    write_tsv(table, snakemake.output.tsv)
+    write_text(table1_markdown(table), snakemake.output.md)
