@@ -47,10 +47,10 @@ def _panel(ax: plt.Axes, table: pd.DataFrame, at_risk: pd.DataFrame, groups: tup
         _, high = _steps(curve, "ci_high")
         ax.fill_between(times, low, high, step="post", color=colour, alpha=0.15, linewidth=0)
         rows = at_risk[at_risk["group"] == group].sort_values("time_days")
-        y = -0.28 - 0.12 * offset * (2 if weighted else 1)
+        y = -0.26 - offset * (0.13 if weighted else 0.07)
         for day, text in zip(rows["time_days"], _at_risk_text(rows, weighted)):
             ax.text(day, y, text, transform=ax.get_xaxis_transform(), ha="center", va="top", color=colour, fontsize=7)
-    ax.text(-0.02, -0.2, "At risk", transform=ax.transAxes, ha="right", va="top", fontsize=7)
+    ax.text(0, -0.2, "Numbers at risk" + (": patients (weighted sum)" if weighted else ""), transform=ax.transAxes, fontsize=7)
     ax.set_xlim(0, WINDOW_DAYS)
     ax.set_ylim(0, 1.02)
     ax.set_xticks(sorted(at_risk["time_days"].unique()))
@@ -87,6 +87,6 @@ def km_figure(
                     fontsize=8,
                 )
             ax.set_ylabel(f"{ENDPOINT_LABELS.get(endpoint, endpoint)} probability" + (" (IPTW)" if weighted else ""))
-            ax.legend(loc="upper right", frameon=False, fontsize=8)
-        fig.subplots_adjust(bottom=0.3, wspace=0.3, left=0.12)
+            ax.legend(loc="lower right", frameon=False, fontsize=8)
+        fig.subplots_adjust(bottom=0.4, wspace=0.3, left=0.1, right=0.97, top=0.96)
     return save_figure(fig, stem)
