@@ -108,7 +108,9 @@ def lifelines_fit(df: pd.DataFrame):
     design = sm.add_constant(pd.get_dummies(df[COVARIATES], drop_first=True, dtype=float))
     ps = sm.GLM(df["treated"], design, family=sm.families.Binomial()).fit().fittedvalues
     weight = np.where(df["treated"] == 1, 1 / ps, 1 / (1 - ps))
-    data = pd.DataFrame({"time": df["time"], "event": df["event"], "treated": df["treated"], "w": weight})
+    data = pd.DataFrame(
+        {"time": df["time"], "event": df["event"], "treated": df["treated"], "w": weight}
+    )
     return CoxPHFitter().fit(data, "time", "event", weights_col="w", robust=True)
 
 
@@ -161,7 +163,9 @@ def main() -> None:
         if has_r:
             with tempfile.TemporaryDirectory() as tmp:
                 if n < SKIP_R_EFRON_FROM:
-                    r_efron, r_log_hr, r_se = r_fit(df, *repetitions(10 * guess), "efron", Path(tmp))
+                    r_efron, r_log_hr, r_se = r_fit(
+                        df, *repetitions(10 * guess), "efron", Path(tmp)
+                    )
                 r_breslow, *_ = r_fit(df, *repetitions(10 * guess), "breslow", Path(tmp))
         rows.append(
             {

@@ -38,7 +38,12 @@ def load(name: str) -> tuple[pd.DataFrame, dict]:
     return data, ref
 
 
-DATA = {name: load(name) for name in ("gbsg", "ties")}
+# Every <name>.json/.csv pair made by make_reference.R (gbsg, ties, and any the pipeline adds).
+DATA = {
+    path.stem: load(path.stem)
+    for path in sorted(REFERENCE.glob("*.json"))
+    if {"meta", "glm", "cox", "km"} <= json.loads(path.read_text()).keys()
+}
 ESTIMANDS = {
     "ATE": {},
     "ATE_stabilized": {"stabilized": True},

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from myoild.synth.params import DEFAULT_SEED
+
 
 def _synth(args: argparse.Namespace) -> int:
     from myoild.synth import generate_cohort, write_cohort
@@ -28,7 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     synth = commands.add_parser("synth", help="write a synthetic IIM-ILD cohort calibrated to the paper")
-    synth.add_argument("--seed", type=int, default=20220902)
+    synth.add_argument("--seed", type=int, default=DEFAULT_SEED)
     synth.add_argument("--n-retrospective", type=int, default=250, help="eligible retrospective patients")
     synth.add_argument("--n-prospective", type=int, default=41, help="prospective patients screened")
     synth.add_argument("--out", required=True, help="folder to write the five tables to")

@@ -8,7 +8,9 @@
 #   Rscript tests/reference/make_reference.R --data cohort.csv --name cohort \
 #       --treatment treated --duration time_days --event event \
 #       --covariates age_years,sex,diagnosis [--categorical a,b] [--cluster patient_id]
-#       writes <name>.json for any data set (text columns are categorical, TRUE/FALSE are 0/1)
+#       writes <name>.json for any data set and copies the data to <name>.csv (text columns are
+#       categorical, TRUE/FALSE are 0/1; --categorical makes numeric columns categorical too);
+#       the tests pick up every <name>.json/.csv pair here by themselves
 #
 # Propensity: glm.fit(binomial) on a design built as myoild.stats.design_matrix does (indicator
 # "name=level" per non-reference level, levels sorted in C-locale order). Weights: ATE from that
@@ -165,10 +167,13 @@ reference <- function(d, treatment, duration, event, covariates, categorical = c
         coxph(surv ~ .t, data = d, weights = .w, cluster = .cluster, ties = ties))
     }
   }
-  continuous <- covariates[vapply(covariates, function(v) is.numeric(d[[v]]) && !(v %in% categorical), TRUE)][1]
-  d$.x2 <- d[[continuous]]
-  result$cox$efron_two_covariates <- c(list(second = continuous), cox_summary(
-    coxph(surv ~ .t + .x2, data = d, weights = .w, robust = TRUE)))
+  # A second covariate (the first continuous one) checks the p x p algebra.
+  numeric <- vapply(covariates, function(v) is.numeric(d[[v]]) && !(v %in% categorical), TRUE)
+  if (any(numeric)) {
+    d$.x2 <- d[[covariates[numeric][1]]]
+    result$cox$efron_two_covariates <- c(list(second = covariates[numeric][1]), cox_summary(
+      coxph(surv ~ .t + .x2, data = d, weights = .w, robust = TRUE)))
+  }
   sdiff <- survdiff(surv ~ .t, data = d)
   result$survdiff <- list(chisq = sdiff$chisq, p = sdiff$pvalue, observed = I(sdiff$obs), expected = I(sdiff$exp))
   result$km$weighted <- km_table(survfit(surv ~ .t, data = d, weights = .w))
@@ -242,10 +247,13 @@ if (length(args) == 0) {
     if (is.na(at)) default else args[at + 1]
   }
   split <- function(x) if (is.null(x)) character() else strsplit(x, ",", fixed = TRUE)[[1]]
+  name <- option("--name", "custom")
   d <- read.csv(option("--data"), stringsAsFactors = FALSE, na.strings = "")
+  # The tests read <name>.csv beside <name>.json: keep the data used with its reference values.
+  file.copy(option("--data"), file.path(script_dir(), paste0(name, ".csv")), overwrite = TRUE)
   for (v in names(d)) if (is.logical(d[[v]])) d[[v]] <- as.numeric(d[[v]])
   result <- reference(d, option("--treatment"), option("--duration"), option("--event"),
                       split(option("--covariates")), split(option("--categorical")),
                       option("--cluster"))
-  write_json(result, file.path(script_dir(), paste0(option("--name", "custom"), ".json")))
+  write_json(result, file.path(script_dir(), paste0(name, ".json")))
 }

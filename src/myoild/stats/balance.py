@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from .design import design_matrix
-from .survdata import binary_column, column, is_binary
+from .columns import binary_column, column, is_binary
 
 SD_DENOMINATORS = ("weighted", "unweighted")
 

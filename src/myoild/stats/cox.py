@@ -1,4 +1,4 @@
-"""Cox proportional hazards model with case weights and a robust sandwich variance, as R's ``coxph``.
+"""Cox proportional hazards model with case weights and robust sandwich variance, as R's ``coxph``.
 
 The engine ``fit_cox`` follows R survival 3.5 (``coxph.fit`` / C ``coxfit6`` and ``coxscore2``):
 
@@ -31,9 +31,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .columns import binary_column, column
 from .inference import ConvergenceWarning, chisq_p, normal_p, normal_quantile
 from .logrank import survdiff
-from .survdata import SurvivalData, binary_column, column, survival_data
+from .survdata import SurvivalData, survival_data
 
 TIES = ("efron", "breslow")
 
@@ -229,6 +230,9 @@ def fit_cox(
         x = x[:, None]
     if weights is not None and (np.asarray(weights) <= 0).any():
         raise ValueError("Cox weights must be > 0 (as R's coxph)")
+    clusters = None if cluster is None else pd.factorize(np.asarray(cluster))[0]
+    if clusters is not None and (clusters < 0).any():
+        raise ValueError("cluster labels must not be missing")
     data = survival_data(time, event, weights, timefix=timefix)
     if x.shape[0] != data.time.size or not np.isfinite(x).all():
         raise ValueError("x must be finite with one row per observation")
@@ -268,8 +272,8 @@ def fit_cox(
 
     var, robust_score = naive_var, None
     if robust:
-        codes = None if cluster is None else pd.factorize(np.asarray(cluster)[data.order])[0]
         w = data.weight[:, None]
+        codes = None if clusters is None else clusters[data.order]
         dfbeta = _collapse(w * model.score_residuals(current) @ naive_var, codes)
         var = dfbeta.T @ dfbeta
         residuals_null = _collapse(w * model.score_residuals(start), codes)

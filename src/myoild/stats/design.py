@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .survdata import as_float, column_values
+from .columns import as_float, column_values
 
 
 @dataclass(frozen=True)

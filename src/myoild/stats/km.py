@@ -20,8 +20,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .columns import column
 from .inference import normal_quantile
-from .survdata import aeq_times, column, reverse_cumsum, survival_data
+from .survdata import aeq_times, reverse_cumsum, survival_data
 
 VARIANCES = ("auto", "greenwood", "ij")
 

@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 
 from .inference import chisq_p
-from .survdata import column, reverse_cumsum, survival_data
+from .columns import column
+from .survdata import reverse_cumsum, survival_data
 
 
 @dataclass(frozen=True)

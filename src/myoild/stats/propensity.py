@@ -32,7 +32,7 @@ from scipy import special
 from .balance import kish_ess
 from .design import design_matrix
 from .inference import ConvergenceWarning, WeightWarning
-from .survdata import binary_column
+from .columns import binary_column
 
 ESTIMANDS = ("ATE", "ATT", "overlap")
 _EPS = np.finfo(float).eps
