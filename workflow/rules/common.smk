@@ -31,6 +31,21 @@ KM_PANELS = {
     for weighting in ("weighted", "unweighted")
 } | {f"{PROSP_CONTRAST}_unweighted": (PROSP_CONTRAST, "unweighted")}
 
+#: Bootstrap chunk files: chunk k holds replicates k * chunk_size up to the configured count.
+BOOTSTRAP_CHUNKS = expand(
+    f"{RESULTS}/bootstrap/chunk_{{chunk}}.parquet",
+    chunk=range(
+        -(-config["bootstrap"]["replicates"] // config["bootstrap"]["chunk_size"])
+    ),
+)
+
+
+def chunk_replicates(wildcards):
+    """[first, stop) replicate numbers of a bootstrap chunk."""
+    size, total = config["bootstrap"]["chunk_size"], config["bootstrap"]["replicates"]
+    first = int(wildcards.chunk) * size
+    return [first, min(first + size, total)]
+
 
 def output_folder(wildcards, output):
     """The folder of a rule's first output (for scripts that write several files there)."""
@@ -101,6 +116,7 @@ def final_outputs():
                 "survival_models.tsv",
                 "km.tsv",
                 "km_at_risk.tsv",
+                "bootstrap.tsv",
                 "scales.tsv",
                 "glucocorticoids.tsv",
                 "adverse_events.tsv",

@@ -52,7 +52,7 @@ rule figure_adverse_events:
 
 rule figure_km:
     input:
-        models=rules.survival.output.models,
+        models=rules.bootstrap.output.models,
         km=rules.survival.output.km,
         at_risk=rules.survival.output.at_risk,
     output:

@@ -6,7 +6,7 @@ rule survival:
         analysis_set=ANALYSIS_SET,
         weights=rules.weights.output.weights,
     output:
-        models=f"{RESULTS}/tables/survival_models.tsv",
+        models=f"{RESULTS}/survival/models.tsv",
         km=f"{RESULTS}/tables/km.tsv",
         at_risk=f"{RESULTS}/tables/km_at_risk.tsv",
     log:

@@ -1,0 +1,167 @@
+"""Bootstrap reruns of the whole IPTW procedure: resample patients, refit the propensity model and
+the weights, refit the weighted Cox model; percentile confidence intervals (Efron & Tibshirani
+1993, ch. 13; Austin 2016 for bootstrapping IPTW survival analyses).
+
+Replicate ``i`` of contrast number ``c`` draws from ``numpy.random.SeedSequence(seed,
+spawn_key=(c, i))`` alone, so its resample does not depend on how replicates are chunked or in
+which order chunks run. With ``stratify="treatment"`` each treatment group is resampled to its own
+size; with ``"none"`` the whole contrast is. A replicate whose fit fails (no event in a treatment
+group, a propensity model that does not converge or separates the groups) is kept with its
+``status`` and counted; the percentile interval uses the replicates that succeeded.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from myoild.contract import RETRO_CONTRASTS
+from myoild.contrasts import contrast_patients
+from myoild.stats import ConvergenceWarning, balancing_weights, design_matrix, fit_cox, logistic_regression
+from myoild.weighting import WeightingOptions
+
+CHUNK_COLUMNS = ["replicate", "contrast", "endpoint", "log_hr", "status"]
+SUMMARY_COLUMNS = [
+    "contrast",
+    "endpoint",
+    "replicates",
+    "hr",
+    "ci_low",
+    "ci_high",
+    "seed",
+    "replicates_failed",
+    "failure_reasons",
+]
+STRATA = ("treatment", "none")
+
+
+def replicate_counts(treated: np.ndarray, seed: int, contrast_number: int, replicate: int, stratify: str) -> np.ndarray:
+    """How often each patient is drawn in one replicate (multinomial, equal probabilities)."""
+    if stratify not in STRATA:
+        raise ValueError(f"stratify must be one of {STRATA}, not {stratify!r}")
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(contrast_number, replicate)))
+    counts = np.zeros(treated.size, dtype=np.int64)
+    strata = (treated == 1, treated == 0) if stratify == "treatment" else (np.ones(treated.size, bool),)
+    for rows in strata:
+        size = int(rows.sum())
+        counts[rows] = rng.multinomial(size, np.full(size, 1.0 / size))
+    return counts
+
+
+class _Contrast:
+    """A contrast's arrays, coded once and reused by every replicate."""
+
+    def __init__(self, analysis_set: pd.DataFrame, contrast: str, endpoints: list[str], options: WeightingOptions):
+        patients = contrast_patients(analysis_set, contrast)
+        patients = patients[~patients[list(options.covariates)].isna().any(axis=1)].reset_index(drop=True)
+        self.treated = patients["treated"].to_numpy()
+        self.design = design_matrix(patients, list(options.covariates)).values
+        self.outcomes = {
+            endpoint: (
+                patients[f"{endpoint}_time_days"].to_numpy(float),
+                patients[f"{endpoint}_event"].to_numpy(float),
+            )
+            for endpoint in endpoints
+        }
+        self.options = options
+
+
+def _replicate(data: _Contrast, counts: np.ndarray, ties: str) -> dict[str, tuple[float, str]]:
+    rows = np.repeat(np.arange(counts.size), counts)
+    treated = data.treated[rows]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        try:
+            fit = logistic_regression(data.design[rows], treated)
+        except ConvergenceWarning as warning:
+            status = "propensity_separation" if "separation" in str(warning) else "propensity_not_converged"
+            return {endpoint: (np.nan, status) for endpoint in data.outcomes}
+    options = data.options
+    weight = balancing_weights(
+        fit.fitted, treated, options.estimand, options.stabilized, options.truncate_percentiles
+    )
+    results = {}
+    for endpoint, (time, event) in data.outcomes.items():
+        event = event[rows]
+        if event[treated == 1].sum() == 0 or event[treated == 0].sum() == 0:
+            results[endpoint] = (np.nan, "no_event_in_a_group")
+            continue
+        cox = fit_cox(time[rows], event, treated.astype(float), weight, ties=ties, robust=False)
+        results[endpoint] = (float(cox.coef[0]), "ok") if cox.converged else (np.nan, "cox_not_converged")
+    return results
+
+
+def bootstrap_chunk(
+    analysis_set: pd.DataFrame,
+    contrasts: list[str],
+    endpoints: list[str],
+    options: WeightingOptions,
+    *,
+    replicates: range,
+    seed: int,
+    stratify: str = "treatment",
+    ties: str = "efron",
+) -> pd.DataFrame:
+    """Log hazard ratios of the IPTW Cox model for each replicate in ``replicates``, each
+    contrast and endpoint (``CHUNK_COLUMNS``)."""
+    rows = []
+    for contrast in contrasts:
+        data = _Contrast(analysis_set, contrast, endpoints, options)
+        number = RETRO_CONTRASTS.index(contrast)
+        for replicate in replicates:
+            counts = replicate_counts(data.treated, seed, number, replicate, stratify)
+            for endpoint, (log_hr, status) in _replicate(data, counts, ties).items():
+                rows.append((replicate, contrast, endpoint, log_hr, status))
+    return pd.DataFrame(rows, columns=CHUNK_COLUMNS)
+
+
+def bootstrap_summary(chunks: pd.DataFrame, models: pd.DataFrame, seed: int, conf_level: float = 0.95) -> pd.DataFrame:
+    """``tables/bootstrap.tsv``: per contrast and endpoint, the IPTW hazard ratio of the data and
+    the percentile interval of the replicates' hazard ratios (R ``quantile`` type 7), with the
+    number of replicates that failed and why."""
+    point = models[models["model"] == "cox_iptw"].set_index(["contrast", "endpoint"])["hr"]
+    tail = (1 - conf_level) / 2
+    rows = []
+    for (contrast, endpoint), block in chunks.groupby(["contrast", "endpoint"], sort=False):
+        ok = block.loc[block["status"] == "ok", "log_hr"].to_numpy()
+        low, high = np.exp(np.quantile(ok, [tail, 1 - tail])) if ok.size else (np.nan, np.nan)
+        failures = block.loc[block["status"] != "ok", "status"].value_counts().sort_index()
+        rows.append(
+            {
+                "contrast": contrast,
+                "endpoint": endpoint,
+                "replicates": int(len(block)),
+                "hr": point.get((contrast, endpoint), np.nan),
+                "ci_low": low,
+                "ci_high": high,
+                "seed": seed,
+                "replicates_failed": int(len(block) - ok.size),
+                "failure_reasons": " ".join(f"{reason}={n}" for reason, n in failures.items()),
+            }
+        )
+    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+
+
+def with_bootstrap_rows(models: pd.DataFrame, summary: pd.DataFrame) -> pd.DataFrame:
+    """``tables/survival_models.tsv``: the analytic rows, each ``cox_iptw`` row followed by its
+    ``bootstrap_percentile`` twin (same estimate, bootstrap interval; SE and p left empty)."""
+    intervals = summary.set_index(["contrast", "endpoint"])
+    out = []
+    for _, row in models.iterrows():
+        out.append(row.to_dict())
+        key = (row["contrast"], row["endpoint"])
+        if row["model"] == "cox_iptw" and key in intervals.index:
+            out.append(
+                {
+                    **row.to_dict(),
+                    "ci_low": intervals.at[key, "ci_low"],
+                    "ci_high": intervals.at[key, "ci_high"],
+                    "se_log_hr": np.nan,
+                    "p_value": np.nan,
+                    "ci_method": "bootstrap_percentile",
+                    "logrank_p": np.nan,
+                }
+            )
+    return pd.DataFrame(out, columns=models.columns)

@@ -1,0 +1,97 @@
+"""Patient flow diagram drawn from ``cohort/flow.tsv`` (paper, Supplementary Figures 1 and 3).
+
+One column per cohort: screened -> excluded (each reason with its count; reasons counting no
+patient are left out of the box, their zeros stay in the table) -> analysed -> one box per group.
+The counts must add up (screened = excluded + analysed), or no diagram is drawn.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from myoild.contract import COHORTS
+from myoild.figures.style import GROUP_COLOURS, GROUP_LABELS, RC_PARAMS, save_figure
+
+#: Reason prefixes of derive.screening, written for people.
+REASON_PREFIXES = {
+    "diagnosis_": "Diagnosis: ",
+    "exclusion_criterion_": "Exclusion criterion: ",
+    "withdrawn_": "Withdrawn: ",
+}
+BOX = {"boxstyle": "round,pad=0.5", "facecolor": "white", "edgecolor": "#333333", "linewidth": 0.8}
+ARROW = {"arrowstyle": "-|>", "color": "#333333", "linewidth": 0.8, "shrinkA": 0, "shrinkB": 0}
+#: Heights (axes fraction) of the screened, exclusion, analysed and group boxes; x of the main column.
+LEVELS = {"screened": 0.92, "excluded": 0.66, "analysed": 0.38, "groups": 0.1}
+MAIN_X = 0.3
+
+
+def reason_label(reason: str) -> str:
+    """``Withdrawn: lost to follow up`` from ``withdrawn_lost_to_follow_up``."""
+    for prefix, words in REASON_PREFIXES.items():
+        if reason.startswith(prefix):
+            return words + reason[len(prefix) :].replace("_", " ")
+    text = reason.replace("_", " ")
+    return text[:1].upper() + text[1:]
+
+
+def cohort_counts(flow: pd.DataFrame, cohort: str) -> tuple[int, pd.DataFrame, pd.DataFrame]:
+    """(screened, exclusion rows, analysed rows) of one cohort; ``ValueError`` when they do not add up."""
+    rows = flow[flow["cohort"] == cohort]
+    screened = int(rows.loc[rows["step"] == "screened", "n"].sum())
+    excluded = rows[rows["step"] == "excluded"]
+    analysed = rows[rows["step"] == "analysed"]
+    if screened != int(excluded["n"].sum()) + int(analysed["n"].sum()):
+        raise ValueError(
+            f"flow of {cohort}: screened {screened} != excluded {int(excluded['n'].sum())} "
+            f"+ analysed {int(analysed['n'].sum())}"
+        )
+    return screened, excluded, analysed
+
+
+def _box(ax: plt.Axes, x: float, y: float, text: str, edge: str = "#333333", **kwargs) -> None:
+    ax.text(x, y, text, ha="center", va="center", fontsize=8, bbox={**BOX, "edgecolor": edge}, **kwargs)
+
+
+def _arrow(ax: plt.Axes, start: tuple[float, float], end: tuple[float, float]) -> None:
+    ax.annotate("", xy=end, xytext=start, arrowprops=ARROW)
+
+
+def _cohort_column(ax: plt.Axes, flow: pd.DataFrame, cohort: str) -> None:
+    screened, excluded, analysed = cohort_counts(flow, cohort)
+    ax.set_axis_off()
+    ax.set_title(cohort.capitalize() + " cohort", fontsize=9, fontweight="bold")
+    _box(ax, MAIN_X, LEVELS["screened"], f"Screened\nn = {screened}")
+    _arrow(ax, (MAIN_X, LEVELS["screened"] - 0.06), (MAIN_X, LEVELS["analysed"] + 0.06))
+    shown = excluded[excluded["n"] > 0]
+    lines = [f"Excluded, n = {int(excluded['n'].sum())}"]
+    lines += [f"{reason_label(reason)}: {n}" for reason, n in zip(shown["reason"], shown["n"])]
+    _arrow(ax, (MAIN_X, LEVELS["excluded"]), (MAIN_X + 0.14, LEVELS["excluded"]))
+    ax.text(MAIN_X + 0.16, LEVELS["excluded"], "\n".join(lines), ha="left", va="center", fontsize=7, bbox=BOX)
+    _box(ax, MAIN_X, LEVELS["analysed"], f"Analysed\nn = {int(analysed['n'].sum())}")
+    positions = [(index + 0.5) / len(analysed) for index in range(len(analysed))]
+    for x, group, n in zip(positions, analysed["reason"], analysed["n"]):
+        _arrow(ax, (MAIN_X, LEVELS["analysed"] - 0.06), (x, LEVELS["groups"] + 0.07))
+        label = GROUP_LABELS.get(group, group).replace(" + ", " +\n")
+        _box(ax, x, LEVELS["groups"], f"{label}\nn = {int(n)}", edge=GROUP_COLOURS.get(group, "#333333"))
+
+
+def flow_figure(flow: pd.DataFrame) -> plt.Figure:
+    """The flow diagram as a matplotlib figure, one column per cohort present (contract order)."""
+    cohorts = [cohort for cohort in COHORTS if cohort in set(flow["cohort"])]
+    cohorts += sorted(set(flow["cohort"]) - set(cohorts))
+    with plt.rc_context(RC_PARAMS):
+        fig, axes = plt.subplots(1, len(cohorts), figsize=(4.6 * len(cohorts), 5.2), squeeze=False)
+        for ax, cohort in zip(axes[0], cohorts):
+            ax.set_xlim(0, 1)
+            ax.set_ylim(0, 1)
+            _cohort_column(ax, flow, cohort)
+        fig.subplots_adjust(left=0.02, right=0.98, top=0.92, bottom=0.02, wspace=0.15)
+    return fig
+
+
+def flow_diagram(flow: pd.DataFrame, stem: str | Path) -> list[Path]:
+    """Write the flow diagram of ``flow`` (``cohort/flow.tsv``) as PNG and PDF."""
+    return save_figure(flow_figure(flow), stem)

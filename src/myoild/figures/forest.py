@@ -1,0 +1,151 @@
+"""Forest plot of every hazard ratio in ``tables/survival_models.tsv``.
+
+One row per contrast x endpoint x model x CI method, in the order of the results contract
+(contrasts, endpoints), IPTW before unadjusted, robust before model-based before bootstrap
+percentile CIs. The hazard ratio and its 95% CI are drawn on a log axis with a line at 1 (no
+effect) and written at the right. A CI reaching beyond the axis is cut at its edge and marked by
+an arrowhead; an estimate outside the axis (no events in one arm) is written but not drawn.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
+
+from myoild.contract import ENDPOINTS, PROSP_CONTRAST, RETRO_CONTRASTS
+from myoild.contrasts import contrast_groups
+from myoild.figures.style import GROUP_LABELS, RC_PARAMS, save_figure
+
+ENDPOINT_NAMES = {"death": "Death", "relapse": "Relapse", "respiratory_relapse": "Respiratory relapse"}
+MODEL_LABELS = {"cox_iptw": "IPTW Cox", "cox_unadjusted": "unadjusted Cox"}
+CI_METHOD_LABELS = {"robust": "robust CI", "model": "model CI", "bootstrap_percentile": "bootstrap percentile CI"}
+MODEL_COLOURS = {"cox_iptw": "#0072B2", "cox_unadjusted": "#555555"}
+CI_METHOD_MARKERS = {"robust": "o", "model": "s", "bootstrap_percentile": "D"}
+#: Sort keys of the row order; values not listed here follow in order of first appearance.
+ROW_ORDER = {
+    "contrast": RETRO_CONTRASTS + (PROSP_CONTRAST,),
+    "endpoint": ENDPOINTS,
+    "model": tuple(MODEL_LABELS),
+    "ci_method": tuple(CI_METHOD_LABELS),
+}
+#: Widest axis drawn: estimates beyond it are not drawn (they are written at the right).
+AXIS_BOUNDS = (0.01, 100.0)
+#: Tick marks of the log axis (those inside the drawn range are shown).
+TICKS = (0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 10.0, 20.0, 50.0, 100.0)
+
+
+def contrast_label(contrast: str) -> str:
+    """``Tacrolimus vs conventional`` from ``tacrolimus_vs_conventional``."""
+    first, second = contrast_groups(contrast)
+    return f"{GROUP_LABELS.get(first, first)} vs {GROUP_LABELS.get(second, second).lower()}"
+
+
+def format_hr(value: float) -> str:
+    """A hazard ratio or CI limit to 3 decimals; ``<0.001`` below, ``NA`` when missing."""
+    if pd.isna(value):
+        return "NA"
+    if math.isinf(value):
+        return "inf"
+    return "<0.001" if value < 0.0005 else f"{value:.3f}"
+
+
+def format_hr_ci(hr: float, low: float, high: float) -> str:
+    """``0.628 (0.319–1.237)``."""
+    return f"{format_hr(hr)} ({format_hr(low)}–{format_hr(high)})"
+
+
+def ordered_models(models: pd.DataFrame) -> pd.DataFrame:
+    """The model rows in the forest plot's (and the report's) order, stable for equal keys."""
+    keys = []
+    for column, known in ROW_ORDER.items():
+        seen = list(known) + [value for value in dict.fromkeys(models[column]) if value not in known]
+        keys.append(models[column].map({value: rank for rank, value in enumerate(seen)}))
+    order = np.lexsort([key.to_numpy() for key in reversed(keys)])
+    return models.iloc[order].reset_index(drop=True)
+
+
+def row_label(row: pd.Series) -> str:
+    """``Death, IPTW Cox, robust CI``."""
+    endpoint = ENDPOINT_NAMES.get(row["endpoint"], row["endpoint"])
+    model = MODEL_LABELS.get(row["model"], row["model"])
+    return f"{endpoint}, {model}, {CI_METHOD_LABELS.get(row['ci_method'], row['ci_method'])}"
+
+
+def _axis_limits(rows: pd.DataFrame) -> tuple[float, float]:
+    values = rows[["hr", "ci_low", "ci_high"]].to_numpy(float).ravel()
+    values = values[np.isfinite(values) & (values >= AXIS_BOUNDS[0]) & (values <= AXIS_BOUNDS[1])]
+    low = min(values.min(initial=1.0), 0.5)
+    high = max(values.max(initial=1.0), 2.0)
+    return max(low / 1.15, AXIS_BOUNDS[0]), min(high * 1.15, AXIS_BOUNDS[1])
+
+
+def _draw_interval(ax: plt.Axes, y: float, low: float, high: float, limits: tuple[float, float], colour: str) -> None:
+    """The CI as a line, cut at the axis limits with an arrowhead where it reaches beyond them."""
+    if pd.isna(low) or pd.isna(high):
+        return
+    start, end = np.clip([low, high], *limits)
+    if start >= end:
+        return
+    ax.plot([start, end], [y, y], color=colour, linewidth=1.2)
+    if low < limits[0]:
+        ax.plot([start], [y], marker="<", color=colour, markersize=4)
+    if high > limits[1]:
+        ax.plot([end], [y], marker=">", color=colour, markersize=4)
+
+
+def _layout(rows: pd.DataFrame) -> tuple[list[tuple[str, bool]], list[int | None]]:
+    """Tick labels (text, is_header) from top to bottom, and for each the model row drawn there."""
+    labels, drawn = [], []
+    for contrast, block in rows.groupby("contrast", sort=False):
+        labels.append((contrast_label(contrast), True))
+        drawn.append(None)
+        for index, row in block.iterrows():
+            labels.append((row_label(row), False))
+            drawn.append(index)
+    return labels, drawn
+
+
+def forest_figure(models: pd.DataFrame) -> plt.Figure:
+    """The forest plot as a matplotlib figure (module docstring)."""
+    rows = ordered_models(models)
+    labels, drawn = _layout(rows)
+    low_limit, high_limit = _axis_limits(rows)
+    y_of = {index: len(labels) - 1 - position for position, index in enumerate(drawn) if index is not None}
+    with plt.rc_context(RC_PARAMS):
+        fig, ax = plt.subplots(figsize=(8.0, 0.24 * len(labels) + 1.1))
+        ax.set_xscale("log")
+        ax.set_xlim(low_limit, high_limit)
+        ax.xaxis.set_major_locator(FixedLocator([tick for tick in TICKS if low_limit <= tick <= high_limit]))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+        ax.xaxis.set_minor_locator(NullLocator())
+        ax.axvline(1.0, color="#999999", linewidth=0.8)
+        for index, y in y_of.items():
+            row = rows.loc[index]
+            colour = MODEL_COLOURS.get(row["model"], "#000000")
+            _draw_interval(ax, y, row["ci_low"], row["ci_high"], (low_limit, high_limit), colour)
+            if low_limit <= row["hr"] <= high_limit:
+                marker = CI_METHOD_MARKERS.get(row["ci_method"], "o")
+                ax.plot([row["hr"]], [y], marker=marker, color=colour, markersize=4.5)
+            text = format_hr_ci(row["hr"], row["ci_low"], row["ci_high"])
+            ax.text(1.02, y, text, transform=ax.get_yaxis_transform(), va="center", fontsize=7.5)
+        ax.set_ylim(-0.7, len(labels) - 0.3)
+        ax.set_yticks(range(len(labels) - 1, -1, -1), [text for text, _ in labels], fontsize=7.5)
+        for tick, (_, header) in zip(ax.get_yticklabels(), labels):
+            tick.set_fontweight("bold" if header else "normal")
+        ax.tick_params(axis="y", length=0)
+        header_y = len(labels) - 0.3
+        ax.text(1.02, header_y, "HR (95% CI)", transform=ax.get_yaxis_transform(), fontsize=7.5, fontweight="bold")
+        ax.set_xlabel("Hazard ratio (log scale); < 1 favours the first group")
+        ax.spines["left"].set_visible(False)
+        fig.subplots_adjust(left=0.36, right=0.78, top=1 - 0.35 / fig.get_figheight(), bottom=0.6 / fig.get_figheight())
+    return fig
+
+
+def forest_plot(models: pd.DataFrame, stem: str | Path) -> list[Path]:
+    """Write the forest plot of ``models`` (rows of ``tables/survival_models.tsv``) as PNG and PDF."""
+    return save_figure(forest_figure(models), stem)

@@ -1,0 +1,89 @@
+"""Sections on who was analysed: the patient flow, Table 1 (retrospective) and Table 2 (prospective)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from myoild.figures.flow import reason_label
+from myoild.figures.style import GROUP_LABELS
+from myoild.report.folder import ResultsFolder
+from myoild.report.formatting import MISSING, format_count, format_number, format_p
+from myoild.report.html import Section, figure, not_available, paragraph, table
+from myoild.tables.table1 import NOT_TESTED, TEST_NAMES
+
+STEP_LABELS = {"screened": "Screened", "excluded": "Excluded", "analysed": "Analysed"}
+TABLE_TITLES = {
+    "retrospective": ("table1", "Table 1: retrospective cohort"),
+    "prospective": ("table2", "Table 2: prospective cohort"),
+}
+
+
+def flow_section(results: ResultsFolder) -> Section:
+    blocks = [
+        figure(
+            results.figure("flow"),
+            "flow",
+            "Patient flow. Screened patients, exclusions by first reason met (reasons counting no patient left "
+            "out), analysed patients per group (paper, Supplementary Figures 1 and 3).",
+        )
+    ]
+    flow = results.table("cohort/flow.tsv")
+    if flow is None:
+        blocks.append(not_available("cohort/flow.tsv"))
+    else:
+        rows = [
+            [cohort, STEP_LABELS.get(step, step), _flow_reason(step, reason), format_count(n)]
+            for cohort, step, reason, n in flow[["cohort", "step", "reason", "n"]].itertuples(index=False)
+        ]
+        blocks.append(table(["Cohort", "Step", "Reason or group", "Patients"], rows, "Patient flow", numeric_from=3))
+    return Section("flow", "Patient flow", tuple(blocks))
+
+
+def _flow_reason(step: str, reason: object) -> str:
+    if pd.isna(reason):
+        return ""
+    return GROUP_LABELS.get(reason, reason) if step == "analysed" else reason_label(reason)
+
+
+def _test_text(row: pd.Series) -> str:
+    if row["test_detail"] == NOT_TESTED:
+        return "not tested (defines the groups)"
+    if pd.isna(row["test"]):
+        return MISSING
+    name = TEST_NAMES.get(row["test"], row["test"])
+    return name if pd.isna(row["test_detail"]) else f"{name} ({row['test_detail']})"
+
+
+def characteristics_table(frame: pd.DataFrame) -> str:
+    """Table 1 or Table 2 for people: a characteristic's levels indented under it, p once per
+    characteristic (3 significant digits), SMD to 2 decimals."""
+    groups = list(frame.columns[2 : frame.columns.get_loc("p_value")])
+    sizes = frame.loc[frame["characteristic"] == "patients", groups].iloc[0]
+    header = ["Characteristic"] + [f"{GROUP_LABELS.get(g, g)} (n={sizes[g]})" for g in groups] + ["p", "SMD", "Test"]
+    rows, classes = [], []
+    for _, block in frame[frame["characteristic"] != "patients"].groupby("characteristic", sort=False):
+        first = block.iloc[0]
+        title = f"{first['label']}, {first['statistic']}"
+        if pd.isna(first["level"]):
+            rows.append([title, *first[groups], format_p(first["p_value"]), format_number(first["smd"], 2), _test_text(first)])
+            classes.append(None)
+            continue
+        rows.append([title, *[""] * len(groups), format_p(first["p_value"]), "", _test_text(first)])
+        classes.append("header")
+        for _, row in block.iterrows():
+            rows.append([row["level"], *row[groups], "", format_number(row["smd"], 2), ""])
+            classes.append("level")
+    return table(header, rows, row_classes=classes)
+
+
+def characteristics_section(results: ResultsFolder, cohort: str) -> Section:
+    anchor, title = TABLE_TITLES[cohort]
+    relative = f"tables/table1_{cohort}.tsv"
+    frame = results.table(relative)
+    if frame is None:
+        return Section(anchor, title, (not_available(relative),))
+    note = paragraph(
+        "Mean (SD), median (IQR) or n (%) of patients with a known value. SMD: standardised mean difference of "
+        "the contrast's first group minus the second over the pooled SD (Austin 2009). p: two-sided."
+    )
+    return Section(anchor, title, (characteristics_table(frame), note))

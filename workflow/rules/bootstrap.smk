@@ -1,0 +1,54 @@
+# Bootstrap reruns of propensity model, weights and weighted Cox models, in chunks of replicates.
+# Chunks form the job group "bootstrap", so a cluster profile can pack many into one cluster job.
+
+
+rule bootstrap_chunk:
+    input:
+        analysis_set=ANALYSIS_SET,
+    output:
+        f"{RESULTS}/bootstrap/chunk_{{chunk}}.parquet",
+    log:
+        f"{LOGS}/bootstrap/chunk_{{chunk}}.log",
+    benchmark:
+        f"{LOGS}/benchmarks/bootstrap_chunk_{{chunk}}.tsv"
+    wildcard_constraints:
+        chunk=r"\d+",
+    group:
+        "bootstrap"
+    conda:
+        "../envs/myoild.yaml"
+    threads: 1
+    resources:
+        runtime=30,
+        mem_mb=2000,
+    params:
+        replicates=chunk_replicates,
+        contrasts=list(RETRO_CONTRASTS),
+        endpoints=config["survival"]["endpoints"]["retrospective"],
+        propensity=config["propensity"],
+        ties=config["survival"]["ties"],
+        seed=config["bootstrap"]["seed"],
+        stratify=config["bootstrap"]["stratify"],
+        code=code_hash("bootstrap", "weighting", "contrasts", "stats", "tabular"),
+    script:
+        "../scripts/bootstrap_chunk.py"
+
+
+rule bootstrap:
+    input:
+        chunks=BOOTSTRAP_CHUNKS,
+        models=rules.survival.output.models,
+    output:
+        bootstrap=f"{RESULTS}/tables/bootstrap.tsv",
+        models=f"{RESULTS}/tables/survival_models.tsv",
+    log:
+        f"{LOGS}/bootstrap.log",
+    conda:
+        "../envs/myoild.yaml"
+    params:
+        replicates=config["bootstrap"]["replicates"],
+        seed=config["bootstrap"]["seed"],
+        conf_level=config["bootstrap"]["conf_level"],
+        code=code_hash("bootstrap", "tabular"),
+    script:
+        "../scripts/bootstrap.py"

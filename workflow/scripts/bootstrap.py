@@ -1,0 +1,15 @@
+"""Percentile intervals from all chunks, and the final survival_models.tsv (rule bootstrap)."""
+
+import pandas as pd
+
+from myoild.bootstrap import CHUNK_COLUMNS, bootstrap_summary, with_bootstrap_rows
+from myoild.pipeline import rule_log
+from myoild.tabular import read_tsv, write_tsv
+
+with rule_log(snakemake.log[0]):
+    chunks = [pd.read_parquet(path) for path in snakemake.input.chunks]
+    replicates = pd.concat(chunks, ignore_index=True) if chunks else pd.DataFrame(columns=CHUNK_COLUMNS)
+    models = read_tsv(snakemake.input.models)
+    summary = bootstrap_summary(replicates, models, snakemake.params.seed, snakemake.params.conf_level)
+    write_tsv(summary, snakemake.output.bootstrap)
+    write_tsv(with_bootstrap_rows(models, summary), snakemake.output.models)

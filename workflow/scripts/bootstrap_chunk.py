@@ -1,0 +1,22 @@
+"""One chunk of bootstrap replicates (rule bootstrap_chunk)."""
+
+import pandas as pd
+
+from myoild.bootstrap import bootstrap_chunk
+from myoild.pipeline import rule_log
+from myoild.tabular import write_parquet
+from myoild.weighting import WeightingOptions
+
+with rule_log(snakemake.log[0]):
+    first, stop = snakemake.params.replicates
+    chunk = bootstrap_chunk(
+        pd.read_parquet(snakemake.input.analysis_set),
+        snakemake.params.contrasts,
+        snakemake.params.endpoints,
+        WeightingOptions.from_config(snakemake.params.propensity),
+        replicates=range(first, stop),
+        seed=snakemake.params.seed,
+        stratify=snakemake.params.stratify,
+        ties=snakemake.params.ties,
+    )
+    write_parquet(chunk, snakemake.output[0])
