@@ -126,7 +126,7 @@ def bootstrap_summary(chunks: pd.DataFrame, models: pd.DataFrame, seed: int, con
     rows = []
     for (contrast, endpoint), block in chunks.groupby(["contrast", "endpoint"], sort=False):
         ok = block.loc[block["status"] == "ok", "log_hr"].to_numpy()
-        low, high = np.exp(np.quantile(ok, [tail, 1 - tail])) if ok.size else (np.nan, np.nan)
+        low, high = np.quantile(np.exp(ok), [tail, 1 - tail]) if ok.size else (np.nan, np.nan)
         failures = block.loc[block["status"] != "ok", "status"].value_counts().sort_index()
         rows.append(
             {

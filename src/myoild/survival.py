@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from myoild.contract import PROSP_CONTRAST
@@ -124,7 +125,7 @@ def _at_risk_rows(data: pd.DataFrame, contrast: str, endpoint: str) -> pd.DataFr
                     "group": arm,
                     "time_days": day,
                     "n_risk": int(at_risk.sum()),
-                    "n_risk_weighted": float(arm_weight[at_risk].sum()) if arm_weight is not None else None,
+                    "n_risk_weighted": float(arm_weight[at_risk].sum()) if arm_weight is not None else np.nan,
                 }
             )
     return pd.DataFrame(rows)

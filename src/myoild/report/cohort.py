@@ -35,7 +35,7 @@ def flow_section(results: ResultsFolder) -> Section:
             [cohort, STEP_LABELS.get(step, step), _flow_reason(step, reason), format_count(n)]
             for cohort, step, reason, n in flow[["cohort", "step", "reason", "n"]].itertuples(index=False)
         ]
-        blocks.append(table(["Cohort", "Step", "Reason or group", "Patients"], rows, "Patient flow", numeric_from=3))
+        blocks.append(table(["Cohort", "Step", "Reason or group", "Patients"], rows, "Patient flow", text=(0, 1, 2)))
     return Section("flow", "Patient flow", tuple(blocks))
 
 
@@ -65,7 +65,8 @@ def characteristics_table(frame: pd.DataFrame) -> str:
         first = block.iloc[0]
         title = f"{first['label']}, {first['statistic']}"
         if pd.isna(first["level"]):
-            rows.append([title, *first[groups], format_p(first["p_value"]), format_number(first["smd"], 2), _test_text(first)])
+            smd = format_number(first["smd"], 2)
+            rows.append([title, *first[groups], format_p(first["p_value"]), smd, _test_text(first)])
             classes.append(None)
             continue
         rows.append([title, *[""] * len(groups), format_p(first["p_value"]), "", _test_text(first)])
@@ -73,7 +74,7 @@ def characteristics_table(frame: pd.DataFrame) -> str:
         for _, row in block.iterrows():
             rows.append([row["level"], *row[groups], "", format_number(row["smd"], 2), ""])
             classes.append("level")
-    return table(header, rows, row_classes=classes)
+    return table(header, rows, text=(0, -1), row_classes=classes)
 
 
 def characteristics_section(results: ResultsFolder, cohort: str) -> Section:

@@ -12,7 +12,16 @@ import pandas as pd
 
 from myoild.figures.forest import format_hr, format_hr_ci
 
-__all__ = ["MISSING", "format_count", "format_hr", "format_hr_ci", "format_number", "format_p", "format_spread"]
+__all__ = [
+    "MISSING",
+    "format_count",
+    "format_hr",
+    "format_hr_ci",
+    "format_number",
+    "format_p",
+    "format_spread",
+    "p_statement",
+]
 
 #: What an empty cell (not applicable, not estimable) shows.
 MISSING = "–"
@@ -23,6 +32,12 @@ def format_p(p: float) -> str:
     if pd.isna(p):
         return MISSING
     return "<0.001" if p < 0.001 else f"{p:#.3g}"
+
+
+def p_statement(p: float, name: str = "p") -> str:
+    """``p = 0.178`` or ``p < 0.001`` (``p adj < 0.001`` with ``name="p adj"``)."""
+    text = format_p(p)
+    return f"{name} < 0.001" if text == "<0.001" else f"{name} = {text}"
 
 
 def format_number(value: float, decimals: int = 1) -> str:

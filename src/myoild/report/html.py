@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 
@@ -39,11 +39,13 @@ def table(
     header: Sequence[object],
     rows: Iterable[Sequence[object]],
     caption: object | None = None,
-    numeric_from: int = 1,
+    text: Collection[int] = (0,),
     row_classes: Sequence[str | None] | None = None,
 ) -> Markup:
-    """A table; columns from ``numeric_from`` on are right-aligned (numbers)."""
-    out = ['<table>\n']
+    """A table; the columns numbered in ``text`` (negative from the end) are text, the others
+    numbers (right-aligned)."""
+    text = {index % len(header) for index in text}
+    out = ['<div class="table">\n<table>\n']
     if caption is not None:
         out.append(f"<caption>{escape(caption)}</caption>\n")
     out.append("<thead><tr>" + "".join(f"<th>{escape(cell)}</th>" for cell in header) + "</tr></thead>\n<tbody>\n")
@@ -51,9 +53,9 @@ def table(
         css = row_classes[index] if row_classes is not None else None
         out.append(f'<tr class="{css}">' if css else "<tr>")
         for column, cell in enumerate(row):
-            out.append(f'<td class="num">{escape(cell)}</td>' if column >= numeric_from else f"<td>{escape(cell)}</td>")
+            out.append(f"<td>{escape(cell)}</td>" if column in text else f'<td class="num">{escape(cell)}</td>')
         out.append("</tr>\n")
-    out.append("</tbody>\n</table>\n")
+    out.append("</tbody>\n</table>\n</div>\n")
     return Markup("".join(out))
 
 

@@ -19,6 +19,7 @@ h2 { border-bottom: 1px solid #ccc; padding-bottom: 0.2em; margin-top: 2em; }
 h3 { margin-top: 1.5em; }
 nav ul { margin-top: 0.2em; }
 nav ul.toc { list-style: none; padding-left: 0; }
+div.table { overflow-x: auto; }
 table { border-collapse: collapse; margin: 0.8em 0 1.2em; font-size: 0.9em; }
 caption { caption-side: top; text-align: left; font-weight: bold; padding-bottom: 0.3em; }
 th, td { border-bottom: 1px solid #ddd; padding: 0.25em 0.6em; vertical-align: top; text-align: left; }

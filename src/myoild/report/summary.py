@@ -7,7 +7,7 @@ import pandas as pd
 from myoild.contract import RETRO_CONTRASTS
 from myoild.figures.forest import ENDPOINT_NAMES
 from myoild.report.folder import ResultsFolder
-from myoild.report.formatting import MISSING, format_count, format_hr_ci, format_p
+from myoild.report.formatting import MISSING, format_count, format_hr_ci, format_p, p_statement
 from myoild.report.html import Markup, Section, escape, not_available, paragraph, table
 
 MAIN_CONTRAST = RETRO_CONTRASTS[0]
@@ -39,7 +39,7 @@ def headline_sentence(rows: dict[str, pd.Series | None]) -> str:
     parts = []
     for endpoint, (hr, low, high, p) in PAPER_MAIN_RESULTS.items():
         row = rows[endpoint]
-        ours = f"HR {_hr_text(row)}, p = {format_p(row['p_value'])}" if row is not None else "not estimated"
+        ours = f"HR {_hr_text(row)}, {p_statement(row['p_value'])}" if row is not None else "not estimated"
         parts.append(f"{ENDPOINT_NAMES[endpoint]}: {ours} (paper: {format_hr_ci(hr, low, high)}, p = {p})")
     return (
         "Tacrolimus vs conventional immunosuppressants, retrospective cohort, IPTW-weighted Cox model with "

@@ -13,6 +13,10 @@ from myoild.report.formatting import MISSING, format_count, format_hr_ci, format
 from myoild.report.html import Heading, Section, details, figure, not_available, paragraph, slug, table
 
 CONTRASTS = RETRO_CONTRASTS + (PROSP_CONTRAST,)
+HR_NOTE = (
+    "HR < 1 favours the contrast's first group. Log-rank / score p: for IPTW models the robust score test of "
+    "the weighted Cox model (R summary(coxph)$robscore), for unadjusted models the log-rank test."
+)
 
 
 def _diagnostics_rows(diagnostics: pd.DataFrame, balance: pd.DataFrame | None) -> list[list[str]]:
@@ -22,53 +26,73 @@ def _diagnostics_rows(diagnostics: pd.DataFrame, balance: pd.DataFrame | None) -
         if balance is not None:
             own = balance[balance["contrast"] == row["contrast"]]
             worst = [format_number(own[column].abs().max(), 3) for column in ("smd_unweighted", "smd_weighted")]
-        rows.append([
-            contrast_label(row["contrast"]), format_count(row["n_treated"]), format_count(row["n_control"]),
-            format_count(row["n_missing_covariates"]), format_number(row["ess_treated"]),
-            format_number(row["ess_control"]), f"{format_number(row['ps_min'], 3)}–{format_number(row['ps_max'], 3)}",
-            format_number(row["weight_max"], 2), *worst, "" if pd.isna(row["warnings"]) else row["warnings"],
-        ])  # fmt: skip
+        counts = [format_count(row[column]) for column in ("n_treated", "n_control", "n_missing_covariates")]
+        ess = [format_number(row[column]) for column in ("ess_treated", "ess_control")]
+        ps_range = f"{format_number(row['ps_min'], 3)}–{format_number(row['ps_max'], 3)}"
+        warnings = "" if pd.isna(row["warnings"]) else row["warnings"]
+        max_weight = format_number(row["weight_max"], 2)
+        rows.append([contrast_label(row["contrast"]), *counts, *ess, ps_range, max_weight, *worst, warnings])
     return rows
 
 
 def propensity_section(results: ResultsFolder) -> Section:
+    overlap = "Propensity score overlap. Estimated probability of tacrolimus by arm, one panel per contrast."
+    balance_caption = (
+        "Covariate balance. Absolute standardised mean differences before (open) and after (filled) IPTW; "
+        "dashed line at 0.1."
+    )
     blocks: list = [
-        figure(results.figure("ps_overlap"), "ps_overlap",
-               "Propensity score overlap. Distribution of the estimated probability of tacrolimus by arm, per contrast."),
-        figure(results.figure("balance"), "balance",
-               "Covariate balance. Absolute standardised mean differences before (open) and after (filled) IPTW; "
-               "dashed line at 0.1."),
-    ]  # fmt: skip
+        figure(results.figure("ps_overlap"), "ps_overlap", overlap),
+        figure(results.figure("balance"), "balance", balance_caption),
+    ]
     diagnostics = results.table("tables/weight_diagnostics.tsv")
     balance = results.table("tables/balance.tsv")
     if diagnostics is None:
         blocks.append(not_available("tables/weight_diagnostics.tsv"))
     else:
-        header = ["Contrast", "Treated", "Control", "Missing covariates", "ESS treated", "ESS control", "PS range",
-                  "Max weight", "Max |SMD| before", "Max |SMD| after", "Warnings"]  # fmt: skip
-        blocks.append(table(header, _diagnostics_rows(diagnostics, balance), "Weights: diagnostics per contrast"))
+        header = [
+            "Contrast", "Treated", "Control", "Missing covariates", "ESS treated", "ESS control", "PS range",
+            "Max weight", "Max |SMD| before", "Max |SMD| after", "Warnings",
+        ]
+        rows = _diagnostics_rows(diagnostics, balance)
+        blocks.append(table(header, rows, "Weights: diagnostics per contrast", text=(0, -1)))
         blocks.append(paragraph("ESS: Kish effective sample size, (sum w)^2 / sum w^2, per arm."))
     if balance is None:
         blocks.append(not_available("tables/balance.tsv"))
     else:
+        columns = ["smd_unweighted", "smd_weighted", "mean_treated_w", "mean_control_w"]
         rows = [
-            [contrast_label(r.contrast), r.covariate, *(format_number(v, 3) for v in (
-                r.smd_unweighted, r.smd_weighted, r.mean_treated_w, r.mean_control_w))]
-            for r in balance.itertuples(index=False)
-        ]  # fmt: skip
-        header = ["Contrast", "Covariate (level)", "SMD unweighted", "SMD IPTW", "Mean treated (IPTW)",
-                  "Mean control (IPTW)"]  # fmt: skip
-        blocks.append(details("Balance of every covariate (table)", table(header, rows, numeric_from=2)))
+            [contrast_label(row["contrast"]), row["covariate"], *(format_number(row[c], 3) for c in columns)]
+            for _, row in balance.iterrows()
+        ]
+        header = [
+            "Contrast", "Covariate (level)", "SMD unweighted", "SMD IPTW", "Mean treated (IPTW)", "Mean control (IPTW)"
+        ]
+        blocks.append(details("Balance of every covariate (table)", table(header, rows, text=(0, 1))))
     return Section("propensity", "Propensity scores and balance", tuple(blocks))
 
 
-def _model_rows(models: pd.DataFrame) -> list[list[str]]:
+def _model_row(row: pd.Series) -> list[str]:
     return [
-        [contrast_label(r.contrast), ENDPOINT_NAMES.get(r.endpoint, r.endpoint), MODEL_LABELS.get(r.model, r.model),
-         CI_METHOD_LABELS.get(r.ci_method, r.ci_method), format_count(r.n), format_count(r.events),
-         format_hr_ci(r.hr, r.ci_low, r.ci_high), format_p(r.p_value), format_p(r.logrank_p)]
-        for r in ordered_models(models).itertuples(index=False)
-    ]  # fmt: skip
+        contrast_label(row["contrast"]),
+        ENDPOINT_NAMES.get(row["endpoint"], row["endpoint"]),
+        MODEL_LABELS.get(row["model"], row["model"]),
+        CI_METHOD_LABELS.get(row["ci_method"], row["ci_method"]),
+        format_count(row["n"]),
+        format_count(row["events"]),
+        format_hr_ci(row["hr"], row["ci_low"], row["ci_high"]),
+        format_p(row["p_value"]),
+        format_p(row["logrank_p"]),
+    ]
+
+
+def _failures(row: pd.Series) -> str:
+    """Failed replicates with their reasons (columns the bootstrap stage may add)."""
+    if pd.isna(row.get("replicates_failed")):
+        return MISSING
+    reasons = row.get("failure_reasons")
+    count = format_count(row["replicates_failed"])
+    return f"{count} ({reasons})" if isinstance(reasons, str) and reasons else count
 
 
 def _bootstrap_blocks(bootstrap: pd.DataFrame | None, models: pd.DataFrame | None) -> list:
@@ -79,12 +103,18 @@ def _bootstrap_blocks(bootstrap: pd.DataFrame | None, models: pd.DataFrame | Non
             note = "Bootstrap: percentile CIs are in the table above; tables/bootstrap.tsv is absent."
         return [paragraph(note, "note")]
     rows = [
-        [contrast_label(r.contrast), ENDPOINT_NAMES.get(r.endpoint, r.endpoint), format_count(r.replicates),
-         format_hr_ci(r.hr, r.ci_low, r.ci_high), str(r.seed)]
-        for r in bootstrap.itertuples(index=False)
-    ]  # fmt: skip
-    header = ["Contrast", "Endpoint", "Replicates", "HR (95% percentile CI)", "Seed"]
-    return [table(header, rows, "Bootstrap of the IPTW hazard ratio", numeric_from=2)]
+        [
+            contrast_label(row["contrast"]),
+            ENDPOINT_NAMES.get(row["endpoint"], row["endpoint"]),
+            format_count(row["replicates"]),
+            _failures(row),
+            format_hr_ci(row["hr"], row["ci_low"], row["ci_high"]),
+            format_count(row["seed"]),
+        ]
+        for _, row in bootstrap.iterrows()
+    ]
+    header = ["Contrast", "Endpoint", "Replicates", "Failed", "HR (95% percentile CI)", "Seed"]
+    return [table(header, rows, "Bootstrap of the IPTW hazard ratio", text=(0, 1))]
 
 
 def hazard_ratio_section(results: ResultsFolder) -> Section:
@@ -94,17 +124,16 @@ def hazard_ratio_section(results: ResultsFolder) -> Section:
         blocks.append(not_available("tables/survival_models.tsv"))
     else:
         header = ["Contrast", "Endpoint", "Model", "CI", "n", "Events", "HR (95% CI)", "p", "Log-rank / score p"]
-        blocks.append(table(header, _model_rows(models), numeric_from=4))
-        blocks.append(paragraph(
-            "HR < 1 favours the contrast's first group. Log-rank / score p: for IPTW models the robust score test "
-            "of the weighted Cox model (R summary(coxph)$robscore), for unadjusted models the log-rank test."))  # fmt: skip
+        rows = [_model_row(row) for _, row in ordered_models(models).iterrows()]
+        blocks.append(table(header, rows, text=(0, 1, 2, 3)))
+        blocks.append(paragraph(HR_NOTE))
+    forest = "Forest plot. Every hazard ratio with its 95% CI on a log axis; the line marks HR = 1."
     blocks += [
         Heading("forest-plot", "Forest plot"),
-        figure(results.figure("forest"), "forest",
-               "Forest plot. Every hazard ratio with its 95% CI on a log axis; the line marks HR = 1."),
+        figure(results.figure("forest"), "forest", forest),
         Heading("bootstrap", "Bootstrap"),
         *_bootstrap_blocks(results.table("tables/bootstrap.tsv"), models),
-    ]  # fmt: skip
+    ]
     return Section("hazard-ratios", "Hazard ratios", tuple(blocks))
 
 
@@ -122,7 +151,7 @@ def at_risk_table(at_risk: pd.DataFrame, contrast: str) -> str:
         rows.append([ENDPOINT_NAMES.get(endpoint, endpoint), GROUP_LABELS.get(group, group), *cells])
     weighted = rows_of["n_risk_weighted"].notna().any()
     caption = "Numbers at risk: patients" + (" (sum of IPTW weights)" if weighted else "")
-    return table(["Endpoint", "Group", *(f"Day {day}" for day in days)], rows, caption, numeric_from=2)
+    return table(["Endpoint", "Group", *(f"Day {day}" for day in days)], rows, caption, text=(0, 1))
 
 
 def km_section(results: ResultsFolder) -> Section:
@@ -137,9 +166,11 @@ def km_section(results: ResultsFolder) -> Section:
         blocks.append(Heading(f"km-{slug(contrast)}", f"Kaplan-Meier: {contrast_label(contrast)}"))
         for name in present:
             kind = "IPTW-weighted" if name.endswith("_weighted") else "Unweighted"
-            blocks.append(figure(results.figure(name), name,
-                                 f"{kind} Kaplan-Meier curves with 95% bands, {contrast_label(contrast)}; "
-                                 "numbers at risk below the axis (weighted sums in parentheses)."))  # fmt: skip
+            caption = (
+                f"{kind} Kaplan-Meier curves with 95% bands, {contrast_label(contrast)}; numbers at risk below "
+                "the axis (on weighted curves the sum of weights in parentheses)."
+            )
+            blocks.append(figure(results.figure(name), name, caption))
         if in_table:
             blocks.append(at_risk_table(at_risk, contrast))
     if not blocks:

@@ -25,9 +25,13 @@ from .columns import binary_column, column, is_binary
 SD_DENOMINATORS = ("weighted", "unweighted")
 
 
-def kish_ess(weights: np.ndarray) -> float:
-    """Kish's effective sample size ``(sum w)^2 / sum w^2``."""
-    return float(weights.sum() ** 2 / (weights @ weights))
+def kish_ess(weights: np.ndarray, group: np.ndarray | None = None):
+    """Kish's effective sample size ``(sum w)^2 / sum w^2``; with ``group`` (integer codes
+    0..k-1) an array of one ESS per group."""
+    if group is None:
+        return float(weights.sum() ** 2 / weights.dot(weights))
+    k = int(group.max()) + 1
+    return np.bincount(group, weights, k) ** 2 / np.bincount(group, weights * weights, k)
 
 
 def effective_sample_size(df: pd.DataFrame, treatment: str, weights: str) -> pd.DataFrame:

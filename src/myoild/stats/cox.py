@@ -27,6 +27,7 @@ import functools
 import math
 import warnings
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -58,8 +59,7 @@ class CoxFit:
     ties: str
 
 
-@dataclass(frozen=True)
-class _RiskSets:
+class _RiskSets(NamedTuple):  # a tuple: built four or more times a fit, cheaper than a dataclass
     """The partial likelihood at one beta, with its per-term quantities (Efron: one term per
     death; Breslow: one per event time)."""
 
@@ -99,12 +99,12 @@ class _PartialLikelihood:
         n, p = x.shape
         self.p = p
         # Centre on the weighted means, as coxfit6 does: nothing changes but exp() stays tame.
-        self.x = x - (data.weight @ x) / data.weight.sum()
+        self.x = x - data.weight.dot(x) / data.weight.sum()
         self.pair_j, self.pair_k, self.square = _pairs(p)
         basis = np.empty((n, 1 + p + self.pair_j.size))
         basis[:, 0] = 1.0
         basis[:, 1 : p + 1] = self.x
-        basis[:, p + 1 :] = self.x[:, self.pair_j] * self.x[:, self.pair_k]
+        basis[:, p + 1 :] = self.x.take(self.pair_j, axis=1) * self.x.take(self.pair_k, axis=1)
         self.basis = basis
         self.buffer = np.empty_like(basis)  # reused: fresh large arrays cost page faults
         width = self.width = basis.shape[1]
@@ -114,7 +114,7 @@ class _PartialLikelihood:
         self.cells = ((n_times - 1 - data.time_index)[:, None] * width + np.arange(width)).ravel()
         dead = np.flatnonzero(data.event)
         self.dead_flat = (dead[:, None] * width + np.arange(width)).ravel()
-        self.dead_cells = self.cells[self.dead_flat]
+        self.dead_cells = self.cells.take(self.dead_flat)
         self.size = n_times * width
 
         # One term per death (Efron: the k-th of d deaths at a time has frac = k/d, weight the
@@ -125,46 +125,52 @@ class _PartialLikelihood:
         dead_weight = data.per_time(data.weight * data.event)
         if ties == "efron":
             terms_per_time = np.maximum(n_dead, 1.0)
-            repeats = n_dead[event_times].astype(np.int64)
+            repeats = n_dead.take(event_times).astype(np.int64)
             self.term_time = np.repeat(event_times, repeats)
             first = np.repeat(np.cumsum(repeats) - repeats, repeats)
-            frac = (np.arange(self.term_time.size) - first) / n_dead[self.term_time]
+            frac = (np.arange(self.term_time.size) - first) / n_dead.take(self.term_time)
         else:
             terms_per_time = np.ones(n_times)
             self.term_time = event_times
             frac = np.zeros(event_times.size)
         self.term_row = n_times - 1 - self.term_time
         self.frac = frac[:, None]
-        self.term_weight = (dead_weight / terms_per_time)[self.term_time]
+        self.term_weight = (dead_weight / terms_per_time).take(self.term_time)
         self.dead_weight = data.weight * data.event
-        self.dead_x = self.dead_weight @ self.x
+        self.dead_x = self.dead_weight.dot(self.x)
         # For the score residuals: a death's share of its time's terms' means.
         self.dead_column = data.event[:, None]
-        self.dead_share = (data.event / terms_per_time[data.time_index])[:, None]
+        self.dead_share = (data.event / terms_per_time.take(data.time_index))[:, None]
         residual_width = 3 * p + 2
         self.term_cells = (
             self.term_time[:, None] * residual_width + np.arange(residual_width)
         ).ravel()
 
+    # The hot loops use ndarray.take and .dot: on a few hundred rows they cost a third of
+    # fancy indexing and the @ operator, and a fit calls them some 60 times.
+
     def evaluate(self, beta: np.ndarray) -> _RiskSets:
         """Log partial likelihood, score and information at ``beta`` (coxfit6_iter)."""
-        p, width = self.p, self.width
-        eta = self.x @ beta
+        p, width, rows = self.p, self.width, self.term_row
+        eta = self.x.dot(beta)
         weighted = np.multiply(
             self.basis, (self.data.weight * np.exp(eta))[:, None], out=self.buffer
         ).ravel()
         risk_sets = np.bincount(self.cells, weighted, self.size).reshape(-1, width).cumsum(0)
-        dying = np.bincount(self.dead_cells, weighted[self.dead_flat], self.size).reshape(-1, width)
-        sums = risk_sets[self.term_row] - self.frac * dying[self.term_row]
-        s0 = sums[:, 0]
-        hazard = self.term_weight / s0
-        mean = sums[:, 1 : p + 1] / s0[:, None]
-        loglik = float(self.dead_weight @ eta - self.term_weight @ np.log(s0))
-        score = self.dead_x - hazard @ sums[:, 1 : p + 1]
-        pairs = hazard @ sums[:, p + 1 :] - self.term_weight @ (
-            mean[:, self.pair_j] * mean[:, self.pair_k]
+        dying = np.bincount(self.dead_cells, weighted.take(self.dead_flat), self.size)
+        sums = risk_sets.take(rows, axis=0) - self.frac * dying.reshape(-1, width).take(
+            rows, axis=0
         )
-        return _RiskSets(eta, loglik, score, pairs[self.square], hazard, mean)
+        s0 = sums[:, 0]
+        s1 = sums[:, 1 : p + 1]
+        hazard = self.term_weight / s0
+        mean = s1 / s0[:, None]
+        loglik = float(self.dead_weight.dot(eta) - self.term_weight.dot(np.log(s0)))
+        score = self.dead_x - hazard.dot(s1)
+        pairs = hazard.dot(sums[:, p + 1 :]) - self.term_weight.dot(
+            mean.take(self.pair_j, axis=1) * mean.take(self.pair_k, axis=1)
+        )
+        return _RiskSets(eta, loglik, score, pairs.take(self.square), hazard, mean)
 
     def score_residuals(self, sets: _RiskSets) -> np.ndarray:
         """Unweighted score residuals of the sorted rows, as coxscore2.c (Efron or Breslow).
@@ -179,14 +185,15 @@ class _PartialLikelihood:
         terms = np.concatenate(
             (hazard, hazard * sets.mean, leaving, leaving * sets.mean, sets.mean), axis=1
         )
-        per_time = np.bincount(self.term_cells, terms.ravel(), self.data.n_times * (3 * p + 2))
-        per_time = per_time.reshape(-1, 3 * p + 2)
+        width = 3 * p + 2
+        per_time = np.bincount(self.term_cells, terms.ravel(), self.data.n_times * width)
+        per_time = per_time.reshape(-1, width)
         # Columns, summed over each time's terms: hazard and hazard * mean, the same for the
-        # part a death does not carry, and the Efron means.
-        at_risk = (
-            per_time[:, : p + 1].cumsum(0)[g] - self.dead_column * per_time[g, p + 1 : 2 * p + 2]
-        )
-        own = self.dead_column * self.x - self.dead_share * per_time[g, 2 * p + 2 :]
+        # part a death does not carry, and the Efron means; then each row's time picked out.
+        cumulative = per_time[:, : p + 1].cumsum(0).take(g, axis=0)
+        own_time = per_time.take(g, axis=0)
+        at_risk = cumulative - self.dead_column * own_time[:, p + 1 : 2 * p + 2]
+        own = self.dead_column * self.x - self.dead_share * own_time[:, 2 * p + 2 :]
         return own - np.exp(sets.eta)[:, None] * (self.x * at_risk[:, :1] - at_risk[:, 1:])
 
 
@@ -240,7 +247,7 @@ def fit_cox(
         robust = weights is not None or cluster is not None
     if not data.event.any():
         raise ValueError("no events: the Cox model cannot be fitted")
-    model = _PartialLikelihood(data, x[data.order], ties)
+    model = _PartialLikelihood(data, x.take(data.order, axis=0), ties)
 
     beta = np.zeros(model.p)
     start = model.evaluate(beta)

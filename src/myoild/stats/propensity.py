@@ -29,9 +29,9 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from .balance import kish_ess
 from .design import design_matrix
 from .inference import ConvergenceWarning, WeightWarning
+from .balance import kish_ess
 from .columns import binary_column
 
 ESTIMANDS = ("ATE", "ATT", "overlap")
@@ -43,15 +43,29 @@ _OUTPUT_COLUMNS = pd.Index(["ps", "weight"])
 
 @dataclass(frozen=True)
 class LogisticFit:
-    """Coefficients (intercept first; NaN where aliased), their covariance, fitted values."""
+    """Coefficients (intercept first; NaN where aliased), fitted values, and the covariance of
+    the coefficients (``cov``, R's ``vcov``: the inverse of X'WX from the last IRLS step)."""
 
     coef: np.ndarray
-    cov: np.ndarray
     fitted: np.ndarray
     deviance: float
     iterations: int
     converged: bool
     aliased: np.ndarray  # bool per covariate column
+    # From the standardised fit: X'WX, the map back to the original columns, and where the
+    # fitted columns go in the full coefficient vector.
+    information: np.ndarray
+    transform: np.ndarray
+    index: np.ndarray
+
+    @property
+    def cov(self) -> np.ndarray:
+        """Covariance of ``coef`` (computed on demand: the weights do not need it)."""
+        size = self.coef.size
+        cov = np.full((size, size), np.nan)
+        kept = self.transform.dot(np.linalg.solve(self.information, self.transform.T))
+        cov[np.ix_(self.index, self.index)] = kept
+        return cov
 
 
 def _inverse_logit(eta: np.ndarray) -> np.ndarray:
@@ -99,7 +113,7 @@ def logistic_regression(
     np.subtract(x, centre, out=standardised)
     scale = np.sqrt(np.einsum("ij,ij->j", standardised, standardised) / n)
     np.divide(standardised, np.where(scale > 0, scale, 1.0), out=standardised)
-    kept = _independent(standardised.T @ standardised / n)  # constant columns are all zero
+    kept = _independent(standardised.T.dot(standardised) / n)  # constant columns are all zero
     if kept.size < p:
         z = z[:, np.concatenate(([0], kept + 1))]
 
@@ -114,9 +128,9 @@ def logistic_regression(
         # X'(w eta + y - mu); X'WX as (sqrt(w) X)'(sqrt(w) X), which BLAS does as one syrk.
         w = np.maximum(mu * (1.0 - mu), _EPS)
         np.multiply(z, np.sqrt(w)[:, None], out=root_weighted)
-        crossprod = root_weighted.T @ root_weighted
-        gamma = np.linalg.solve(crossprod, z.T @ (w * eta + y - mu))
-        eta = z @ gamma
+        crossprod = root_weighted.T.dot(root_weighted)
+        gamma = np.linalg.solve(crossprod, z.T.dot(w * eta + y - mu))
+        eta = z.dot(gamma)
         mu = _inverse_logit(eta)
         dev = _deviance(is_one, mu)
         if abs(dev - dev_old) / (abs(dev) + 0.1) < tol:
@@ -136,12 +150,10 @@ def logistic_regression(
     transform[0, 1:] = -centre[kept] / scale[kept]
     index = np.concatenate(([0], kept + 1))
     coef = np.full(p + 1, np.nan)
-    coef[index] = transform @ gamma
-    cov = np.full((p + 1, p + 1), np.nan)
-    cov[np.ix_(index, index)] = transform @ np.linalg.solve(crossprod, transform.T)
+    coef[index] = transform.dot(gamma)
     aliased = np.ones(p, dtype=bool)
     aliased[kept] = False
-    return LogisticFit(coef, cov, mu, dev, iterations, converged, aliased)
+    return LogisticFit(coef, mu, dev, iterations, converged, aliased, crossprod, transform, index)
 
 
 @dataclass(frozen=True)
@@ -239,20 +251,22 @@ def propensity_weights(
     treated, _, fit = _fit(df, treatment, covariates)
     ps = fit.fitted
     weight = balancing_weights(ps, treated, estimand, stabilized, truncate)
-    extreme = int(((ps < extreme_ps) | (ps > 1 - extreme_ps)).sum())
-    if extreme:
+    if ps.min() < extreme_ps or ps.max() > 1 - extreme_ps:
+        extreme = int(((ps < extreme_ps) | (ps > 1 - extreme_ps)).sum())
         warnings.warn(
             f"{extreme} propensity score(s) outside [{extreme_ps}, {1 - extreme_ps}]: "
             "positivity is doubtful and weights may be extreme",
             WeightWarning,
             2,
         )
-    for label, rows in (("treated", treated == 1), ("control", treated == 0)):
-        ess = kish_ess(weight[rows])
-        if ess < min_ess_fraction * rows.sum():
+    group = treated.astype(np.int64)
+    size = np.bincount(group, minlength=2)
+    ess = kish_ess(weight, group)  # control, treated
+    for label, index in (("treated", 1), ("control", 0)):
+        if ess[index] < min_ess_fraction * size[index]:
             warnings.warn(
-                f"effective sample size of the {label} group is {ess:.1f} of {rows.sum()} "
-                f"(below {min_ess_fraction:.0%})",
+                f"effective sample size of the {label} group is {ess[index]:.1f} of "
+                f"{size[index]} (below {min_ess_fraction:.0%})",
                 WeightWarning,
                 2,
             )

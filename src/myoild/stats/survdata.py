@@ -22,10 +22,12 @@ def _tied_runs(distinct: np.ndarray, tolerance: float) -> np.ndarray | None:
     (R's ``aeqSurv`` rule), or None when no neighbours are near-equal."""
     if distinct.size < 2:
         return None
-    gaps = np.diff(distinct)
-    tied = (gaps <= tolerance) | (gaps / np.mean(np.abs(distinct)) <= tolerance)
-    if not tied.any():
+    gaps = distinct[1:] - distinct[:-1]
+    scale = np.abs(distinct).mean()
+    smallest = gaps.min()
+    if smallest > tolerance and smallest / scale > tolerance:  # the usual case, decided at once
         return None
+    tied = (gaps <= tolerance) | (gaps / scale <= tolerance)
     return distinct[np.concatenate(([True], ~tied))]
 
 
@@ -78,7 +80,7 @@ def survival_data(
     event = np.asarray(event, dtype=float)
     if time.ndim != 1 or event.shape != time.shape or time.size == 0:
         raise ValueError("time and event must be non-empty 1-d arrays of equal length")
-    if not (time >= 0).all() or not np.isfinite(time.max()):
+    if not (time.min() >= 0 and time.max() < np.inf):  # NaN fails both
         raise ValueError("times must be finite and >= 0")
     if not is_binary(event):
         raise ValueError("event must be coded 0/1")
@@ -90,8 +92,8 @@ def survival_data(
             raise ValueError("weights must have one value per observation")
         if not (weight >= 0).all() or not np.isfinite(weight.sum()):
             raise ValueError("weights must be finite and >= 0")
-    order = np.argsort(time, kind="stable")
-    sorted_time = time[order]
+    order = time.argsort(kind="stable")
+    sorted_time = time.take(order)
     new_time = np.empty(sorted_time.size, dtype=bool)
     new_time[0] = True
     np.not_equal(sorted_time[1:], sorted_time[:-1], out=new_time[1:])
@@ -103,9 +105,9 @@ def survival_data(
     return SurvivalData(
         order=order,
         time=sorted_time,
-        event=event[order],
-        weight=weight[order],
-        time_index=np.cumsum(new_time) - 1,
+        event=event.take(order),
+        weight=weight.take(order),
+        time_index=new_time.cumsum() - 1,
         times=sorted_time[new_time],
     )
 
