@@ -16,9 +16,13 @@ include: "workflow/rules/hrct.smk"
 include: "workflow/rules/scales.smk"
 include: "workflow/rules/adverse_events.smk"
 include: "workflow/rules/figures.smk"
+include: "workflow/rules/report.smk"
+include: "workflow/rules/manifest.smk"
 
 
 rule all:
     default_target: True
     input:
         final_outputs(),
+        rules.report.output,
+        rules.manifest.output,

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from myoild.figures.flow import cohort_counts, flow_diagram, flow_figure, reason_label
-from myoild.figures.forest import format_hr, format_hr_ci, forest_figure, forest_plot, ordered_models
+from myoild.figures.forest import forest_figure, forest_plot, format_hr, format_hr_ci, ordered_models
 
 FLOW = pd.DataFrame(
     [
@@ -113,7 +113,8 @@ def test_forest_plot_rows_axis_and_written_intervals():
         "Relapse, unadjusted Cox, model CI",
     ]
     bold = [tick.get_text() for tick in ax.get_yticklabels() if tick.get_fontweight() == "bold"]
-    assert bold == ["Tacrolimus vs conventional", "Tacrolimus vs azathioprine", "Tacrolimus + pirfenidone vs tacrolimus"]
+    headers = ["Tacrolimus vs conventional", "Tacrolimus vs azathioprine", "Tacrolimus + pirfenidone vs tacrolimus"]
+    assert bold == headers
     written = [text.get_text() for text in ax.texts]
     assert written[0] == "0.628 (0.319–1.237)"
     assert "<0.001 (<0.001–inf)" in written  # written although not drawn

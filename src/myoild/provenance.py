@@ -33,3 +33,49 @@ def code_hash(*names: str) -> str:
             digest.update(b"\0")
             digest.update(file.read_bytes())
     return digest.hexdigest()
+
+
+#: The distributions whose versions a run records (manifest.json, report methods).
+RECORDED_PACKAGES = (
+    "myoild",
+    "snakemake",
+    "numpy",
+    "scipy",
+    "pandas",
+    "pyarrow",
+    "pandera",
+    "statsmodels",
+    "lifelines",
+    "matplotlib",
+)
+
+
+def software_versions() -> dict[str, str]:
+    """Python's and the recorded packages' versions, e.g. ``{"python": "3.11.7", "numpy": ...}``."""
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    versions = {"python": platform.python_version()}
+    for name in RECORDED_PACKAGES:
+        try:
+            versions[name] = version(name)
+        except PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def file_sha256(path: str | Path) -> str:
+    """Hex SHA-256 of a file's bytes, read in 1 MiB blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def content_hash(paths: list[str | Path]) -> str:
+    """One fingerprint of the contents (not the times) of several files, in the given order."""
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(file_sha256(path).encode())
+    return digest.hexdigest()

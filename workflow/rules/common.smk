@@ -7,7 +7,7 @@ from snakemake.utils import validate
 
 from myoild.config import first_config_error
 from myoild.contract import COHORTS, PROSP_CONTRAST, RETRO_CONTRASTS, TABLES
-from myoild.provenance import code_hash
+from myoild.provenance import code_hash, content_hash
 
 try:
     validate(config, schema="../../schemas/config.schema.yaml")
@@ -93,6 +93,15 @@ def table1_inputs(wildcards):
     return inputs
 
 
+def raw_fingerprint(wildcards, input):
+    """The content of the user's raw tables, so that a changed file reruns validation (file times
+    are not a rerun trigger here); the built-in cohort is fixed by the synth rule's parameters.
+    """
+    if not config["input_dir"]:
+        return "built-in synthetic cohort"
+    return content_hash(input.raw)
+
+
 def final_outputs():
     """Everything `rule all` asks for; each stage adds its targets here."""
     return [
@@ -131,6 +140,8 @@ def final_outputs():
                 "adverse_events",
                 "balance",
                 "ps_overlap",
+                "flow",
+                "forest",
                 *(f"km_{panel}" for panel in KM_PANELS),
             ),
             ext=("png", "pdf"),

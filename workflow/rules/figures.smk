@@ -90,3 +90,35 @@ rule figure_balance:
         code=code_hash("figures", "contrasts", "tabular"),
     script:
         "../scripts/figure_balance.py"
+
+
+rule figure_flow:
+    input:
+        flow=rules.derive.output.flow,
+    output:
+        multiext(f"{RESULTS}/figures/flow", ".png", ".pdf"),
+    log:
+        f"{LOGS}/figure_flow.log",
+    conda:
+        "../envs/myoild.yaml"
+    params:
+        stem=output_stem,
+        code=code_hash("figures", "tabular"),
+    script:
+        "../scripts/figure_flow.py"
+
+
+rule figure_forest:
+    input:
+        models=rules.bootstrap.output.models,
+    output:
+        multiext(f"{RESULTS}/figures/forest", ".png", ".pdf"),
+    log:
+        f"{LOGS}/figure_forest.log",
+    conda:
+        "../envs/myoild.yaml"
+    params:
+        stem=output_stem,
+        code=code_hash("figures", "contrasts", "tabular"),
+    script:
+        "../scripts/figure_forest.py"

@@ -17,6 +17,7 @@ rule validate:
     params:
         input_dir=raw_input_dir(),
         results_dir=results_root,
+        raw=raw_fingerprint,
         code=code_hash("validate", "io"),
     script:
         "../scripts/validate.py"

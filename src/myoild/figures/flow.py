@@ -51,8 +51,8 @@ def cohort_counts(flow: pd.DataFrame, cohort: str) -> tuple[int, pd.DataFrame, p
     return screened, excluded, analysed
 
 
-def _box(ax: plt.Axes, x: float, y: float, text: str, edge: str = "#333333", **kwargs) -> None:
-    ax.text(x, y, text, ha="center", va="center", fontsize=8, bbox={**BOX, "edgecolor": edge}, **kwargs)
+def _box(ax: plt.Axes, x: float, y: float, text: str, edge: str = "#333333") -> None:
+    ax.text(x, y, text, ha="center", va="center", fontsize=8, bbox={**BOX, "edgecolor": edge})
 
 
 def _arrow(ax: plt.Axes, start: tuple[float, float], end: tuple[float, float]) -> None:

@@ -98,34 +98,32 @@ def _draw_interval(ax: plt.Axes, y: float, low: float, high: float, limits: tupl
         ax.plot([end], [y], marker=">", color=colour, markersize=4)
 
 
-def _layout(rows: pd.DataFrame) -> tuple[list[tuple[str, bool]], list[int | None]]:
-    """Tick labels (text, is_header) from top to bottom, and for each the model row drawn there."""
-    labels, drawn = [], []
+def _layout(rows: pd.DataFrame) -> list[tuple[str, pd.Series | None]]:
+    """The plot's lines from top to bottom: (label, model row), the row None on a contrast's header."""
+    lines = []
     for contrast, block in rows.groupby("contrast", sort=False):
-        labels.append((contrast_label(contrast), True))
-        drawn.append(None)
-        for index, row in block.iterrows():
-            labels.append((row_label(row), False))
-            drawn.append(index)
-    return labels, drawn
+        lines.append((contrast_label(contrast), None))
+        lines += [(row_label(row), row) for _, row in block.iterrows()]
+    return lines
 
 
 def forest_figure(models: pd.DataFrame) -> plt.Figure:
     """The forest plot as a matplotlib figure (module docstring)."""
     rows = ordered_models(models)
-    labels, drawn = _layout(rows)
+    lines = _layout(rows)
     low_limit, high_limit = _axis_limits(rows)
-    y_of = {index: len(labels) - 1 - position for position, index in enumerate(drawn) if index is not None}
     with plt.rc_context(RC_PARAMS):
-        fig, ax = plt.subplots(figsize=(8.0, 0.24 * len(labels) + 1.1))
+        fig, ax = plt.subplots(figsize=(8.0, 0.24 * len(lines) + 1.1))
         ax.set_xscale("log")
         ax.set_xlim(low_limit, high_limit)
         ax.xaxis.set_major_locator(FixedLocator([tick for tick in TICKS if low_limit <= tick <= high_limit]))
         ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
         ax.xaxis.set_minor_locator(NullLocator())
         ax.axvline(1.0, color="#999999", linewidth=0.8)
-        for index, y in y_of.items():
-            row = rows.loc[index]
+        for position, (_, row) in enumerate(lines):
+            if row is None:
+                continue
+            y = len(lines) - 1 - position
             colour = MODEL_COLOURS.get(row["model"], "#000000")
             _draw_interval(ax, y, row["ci_low"], row["ci_high"], (low_limit, high_limit), colour)
             if low_limit <= row["hr"] <= high_limit:
@@ -133,12 +131,12 @@ def forest_figure(models: pd.DataFrame) -> plt.Figure:
                 ax.plot([row["hr"]], [y], marker=marker, color=colour, markersize=4.5)
             text = format_hr_ci(row["hr"], row["ci_low"], row["ci_high"])
             ax.text(1.02, y, text, transform=ax.get_yaxis_transform(), va="center", fontsize=7.5)
-        ax.set_ylim(-0.7, len(labels) - 0.3)
-        ax.set_yticks(range(len(labels) - 1, -1, -1), [text for text, _ in labels], fontsize=7.5)
-        for tick, (_, header) in zip(ax.get_yticklabels(), labels):
-            tick.set_fontweight("bold" if header else "normal")
+        ax.set_ylim(-0.7, len(lines) - 0.3)
+        ax.set_yticks(range(len(lines) - 1, -1, -1), [label for label, _ in lines], fontsize=7.5)
+        for tick, (_, row) in zip(ax.get_yticklabels(), lines):
+            tick.set_fontweight("bold" if row is None else "normal")
         ax.tick_params(axis="y", length=0)
-        header_y = len(labels) - 0.3
+        header_y = len(lines) - 0.3
         ax.text(1.02, header_y, "HR (95% CI)", transform=ax.get_yaxis_transform(), fontsize=7.5, fontweight="bold")
         ax.set_xlabel("Hazard ratio (log scale); < 1 favours the first group")
         ax.spines["left"].set_visible(False)

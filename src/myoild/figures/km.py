@@ -61,7 +61,8 @@ def km_figure(
     km: pd.DataFrame, at_risk: pd.DataFrame, models: pd.DataFrame, contrast: str, weighted: bool, stem: str | Path
 ) -> list[Path]:
     """One panel per endpoint of ``contrast``: the two arms' curves with 95% bands, the hazard
-    ratio and log-rank p in the corner, numbers at risk below."""
+    ratio with its test in the corner (weighted: the robust score test of the IPTW Cox model, R's
+    ``robscore``; unweighted: the log-rank test), numbers at risk below."""
     groups = contrast_groups(contrast)
     rows = km[(km["contrast"] == contrast) & (km["weighted"] == weighted)]
     endpoints = list(dict.fromkeys(rows["endpoint"]))
@@ -82,7 +83,8 @@ def km_figure(
                 ax.text(
                     0.03,
                     0.05,
-                    f"HR {fit.hr:.3f} ({fit.ci_low:.3f}-{fit.ci_high:.3f})\nlog-rank p = {fit.logrank_p:.4f}",
+                    f"HR {fit.hr:.3f} ({fit.ci_low:.3f}-{fit.ci_high:.3f})\n"
+                    f"{'robust score' if weighted else 'log-rank'} p = {fit.logrank_p:.4f}",
                     transform=ax.transAxes,
                     fontsize=8,
                 )

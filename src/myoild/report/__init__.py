@@ -5,6 +5,6 @@
 """
 
 from myoild.report.build import build_report
-from myoild.report.versions import software_versions
+from myoild.provenance import software_versions
 
 __all__ = ["build_report", "software_versions"]

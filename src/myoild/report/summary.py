@@ -62,18 +62,17 @@ def input_statement(config: dict) -> str:
 
 
 def summary_section(results: ResultsFolder, config: dict) -> Section:
+    note = paragraph(input_statement(config), "note")
     models = results.table("tables/survival_models.tsv")
-    blocks: list = [paragraph(input_statement(config), "note")]
     if models is None:
-        blocks.append(not_available("tables/survival_models.tsv"))
-        return Section("summary", "Summary", tuple(blocks))
+        return Section("summary", "Summary", (note, not_available("tables/survival_models.tsv")))
     rows = main_results(models)
-    blocks.insert(0, Markup(f'<div class="headline"><p>{escape(headline_sentence(rows))}</p></div>\n'))
+    headline = Markup(f'<div class="headline"><p>{escape(headline_sentence(rows))}</p></div>\n')
     table_rows = []
     for endpoint, (hr, low, high, p) in PAPER_MAIN_RESULTS.items():
         row = rows[endpoint]
         ours = [MISSING] * 3 if row is None else [_hr_text(row), format_p(row["p_value"]), format_count(row["events"])]
         table_rows.append([ENDPOINT_NAMES[endpoint], *ours, format_hr_ci(hr, low, high), p])
     header = ["Endpoint", "This run: HR (95% CI)", "p", "Events", "Paper: HR (95% CI)", "Paper p"]
-    blocks.append(table(header, table_rows, caption="Main results: tacrolimus vs conventional (IPTW Cox)"))
-    return Section("summary", "Summary", tuple(blocks))
+    comparison = table(header, table_rows, "Main results: tacrolimus vs conventional (IPTW Cox)")
+    return Section("summary", "Summary", (headline, note, comparison))

@@ -146,31 +146,42 @@ def at_risk_table(at_risk: pd.DataFrame, contrast: str) -> str:
         by_day = block.set_index("time_days")
         cells = []
         for day in days:
-            n, weighted = by_day.loc[day, "n_risk"], by_day.loc[day, "n_risk_weighted"]
-            cells.append(format_count(n) + ("" if pd.isna(weighted) else f" ({format_number(weighted)})"))
+            n, weight_sum = by_day.loc[day, "n_risk"], by_day.loc[day, "n_risk_weighted"]
+            cells.append(format_count(n) + ("" if pd.isna(weight_sum) else f" ({format_number(weight_sum)})"))
         rows.append([ENDPOINT_NAMES.get(endpoint, endpoint), GROUP_LABELS.get(group, group), *cells])
-    weighted = rows_of["n_risk_weighted"].notna().any()
-    caption = "Numbers at risk: patients" + (" (sum of IPTW weights)" if weighted else "")
+    caption = "Numbers at risk: patients"
+    if rows_of["n_risk_weighted"].notna().any():
+        caption += " (sum of IPTW weights)"
     return table(["Endpoint", "Group", *(f"Day {day}" for day in days)], rows, caption, text=(0, 1))
+
+
+def _km_panels(results: ResultsFolder, at_risk: pd.DataFrame | None, contrast: str) -> dict[str, str | None]:
+    """The contrast's Kaplan-Meier figures (name: data URI, None when missing): the unweighted one
+    always, the weighted one when the contrast was weighted (weighted sums at risk) or drawn."""
+    uris = {f"km_{contrast}_{kind}": results.figure(f"km_{contrast}_{kind}") for kind in ("weighted", "unweighted")}
+    rows = at_risk[at_risk["contrast"] == contrast] if at_risk is not None else None
+    weighted = rows is not None and rows["n_risk_weighted"].notna().any()
+    if not weighted and uris[f"km_{contrast}_weighted"] is None:
+        del uris[f"km_{contrast}_weighted"]
+    return uris
 
 
 def km_section(results: ResultsFolder) -> Section:
     at_risk = results.table("tables/km_at_risk.tsv")
     blocks: list = []
     for contrast in CONTRASTS:
-        panels = [f"km_{contrast}_{weighting}" for weighting in ("weighted", "unweighted")]
-        present = [name for name in panels if results.figure(name) is not None]
+        panels = _km_panels(results, at_risk, contrast)
         in_table = at_risk is not None and (at_risk["contrast"] == contrast).any()
-        if not present and not in_table:
+        if not in_table and all(uri is None for uri in panels.values()):
             continue
         blocks.append(Heading(f"km-{slug(contrast)}", f"Kaplan-Meier: {contrast_label(contrast)}"))
-        for name in present:
+        for name, uri in panels.items():
             kind = "IPTW-weighted" if name.endswith("_weighted") else "Unweighted"
             caption = (
                 f"{kind} Kaplan-Meier curves with 95% bands, {contrast_label(contrast)}; numbers at risk below "
                 "the axis (on weighted curves the sum of weights in parentheses)."
             )
-            blocks.append(figure(results.figure(name), name, caption))
+            blocks.append(figure(uri, name, caption))
         if in_table:
             blocks.append(at_risk_table(at_risk, contrast))
     if not blocks:

@@ -1,0 +1,22 @@
+# The self-contained report.html, built from the finished tables and figures.
+
+
+rule report:
+    input:
+        outputs=final_outputs(),
+    output:
+        f"{RESULTS}/report.html",
+    log:
+        f"{LOGS}/report.log",
+    benchmark:
+        f"{LOGS}/benchmarks/report.tsv"
+    conda:
+        "../envs/myoild.yaml"
+    params:
+        results_dir=output_folder,
+        config=config,
+        code=code_hash(
+            "report", "figures", "tables", "contrasts", "tabular", "provenance"
+        ),
+    script:
+        "../scripts/report.py"
