@@ -1,4 +1,4 @@
-"""Code fingerprints change exactly when the fingerprinted modules change."""
+"""Code fingerprints follow exactly the myoild code a rule runs: its modules and their imports."""
 
 import shutil
 
@@ -15,17 +15,36 @@ def package_copy(tmp_path, monkeypatch):
     return root
 
 
-def test_hash_follows_the_named_module_only(package_copy):
-    before_config, before_cli = provenance.code_hash("config"), provenance.code_hash("cli")
-    (package_copy / "config.py").write_text((package_copy / "config.py").read_text() + "\n# changed\n")
-    assert provenance.code_hash("config") != before_config
-    assert provenance.code_hash("cli") == before_cli
+def append(path, text="\n# changed\n"):
+    path.write_text(path.read_text() + text)
 
 
-def test_contract_change_reaches_every_rule(package_copy):
-    before = provenance.code_hash("cli")
-    (package_copy / "contract.py").write_text((package_copy / "contract.py").read_text() + "\n")
-    assert provenance.code_hash("cli") != before
+def test_closure_follows_absolute_and_relative_imports(package_copy):
+    names = {path.relative_to(package_copy).as_posix() for path in provenance.code_closure("weighting")}
+    # weighting imports contrasts (which imports contract) and the stats package, whose
+    # __init__ imports its modules relatively
+    assert {"weighting.py", "contrasts.py", "contract.py", "stats/__init__.py", "stats/cox.py"} <= names
+    assert "stats/nonparametric.py" not in names  # not imported by anything weighting runs
+    assert "validate/core.py" not in names
+
+
+def test_hash_changes_with_imported_code_only(package_copy):
+    before = provenance.code_hash("weighting")
+    append(package_copy / "stats" / "nonparametric.py")
+    assert provenance.code_hash("weighting") == before
+    append(package_copy / "stats" / "cox.py")
+    assert provenance.code_hash("weighting") != before
+
+
+def test_script_outside_the_package_is_followed(package_copy, tmp_path):
+    script = tmp_path / "script.py"
+    script.write_text("from myoild.tabular import write_tsv\nimport pandas as pd\n")
+    before = provenance.code_hash(importer=script)
+    append(package_copy / "tabular.py")
+    after = provenance.code_hash(importer=script)
+    assert after != before
+    append(package_copy / "hrct.py")  # not imported by the script
+    assert provenance.code_hash(importer=script) == after
 
 
 def test_subpackage_hash_covers_nested_files(package_copy):
@@ -37,3 +56,13 @@ def test_subpackage_hash_covers_nested_files(package_copy):
 def test_unknown_module_is_an_error():
     with pytest.raises(ValueError, match="no module 'nonexistent'"):
         provenance.code_hash("nonexistent")
+
+
+def test_content_hash_ignores_file_times(tmp_path):
+    first = tmp_path / "a.csv"
+    first.write_text("x\n1\n")
+    before = provenance.content_hash([first])
+    first.touch()
+    assert provenance.content_hash([first]) == before
+    first.write_text("x\n2\n")
+    assert provenance.content_hash([first]) != before

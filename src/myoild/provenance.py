@@ -1,12 +1,14 @@
 """Fingerprints of the package's own code, so that a code change reruns exactly the rules it affects.
 
 Snakemake's ``code`` rerun trigger sees a rule's script file, not the modules the script imports
-(shared/PITFALLS.md); each rule therefore carries ``code_hash(<the modules it uses>)`` as a parameter,
-and Snakemake's ``params`` trigger reruns it when that fingerprint changes.
+(shared/PITFALLS.md); each rule therefore carries ``code_hash(<the modules its script imports>)`` as
+a parameter, which follows those modules' own imports of myoild, and Snakemake's ``params`` trigger
+reruns the rule when that fingerprint changes.
 """
 
 from __future__ import annotations
 
+import ast
 import hashlib
 from pathlib import Path
 
@@ -24,14 +26,62 @@ def module_files(name: str) -> list[Path]:
     return [module]
 
 
-def code_hash(*names: str) -> str:
-    """sha256 over the relative paths and bytes of the named modules (``contract`` always included)."""
+def _source_file(dotted: str) -> Path | None:
+    """The file of module ``myoild.<dotted>`` (a package's ``__init__.py``), if it exists."""
+    path = PACKAGE_ROOT.joinpath(*dotted.split(".")) if dotted else PACKAGE_ROOT
+    if (path / "__init__.py").is_file():
+        return path / "__init__.py"
+    return path.with_suffix(".py") if path.with_suffix(".py").is_file() else None
+
+
+def _imported_files(file: Path) -> set[Path]:
+    """The myoild source files that ``file`` imports (absolute ``myoild.`` and relative imports)."""
+    package = file.parent.relative_to(PACKAGE_ROOT).parts if file.is_relative_to(PACKAGE_ROOT) else ()
+    found = set()
+    for node in ast.walk(ast.parse(file.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            targets = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = ".".join(package[: len(package) - node.level + 1] + ((node.module,) if node.module else ()))
+                base = "myoild" + ("." + base if base else "")
+            else:
+                base = node.module or ""
+            targets = [base] + [f"{base}.{alias.name}" for alias in node.names]
+        else:
+            continue
+        for target in targets:
+            if target == "myoild" or target.startswith("myoild."):
+                source = _source_file(target.removeprefix("myoild").lstrip("."))
+                if source is not None:
+                    found.add(source)
+    return found
+
+
+def code_closure(*names: str, importer: str | Path | None = None) -> list[Path]:
+    """The files of the named modules and, transitively, of every myoild module they import; with
+    ``importer`` (a script outside the package), also of every myoild module that script imports."""
+    pending = [file for name in names for file in module_files(name)]
+    if importer is not None:
+        pending.extend(_imported_files(Path(importer)))
+    seen: set[Path] = set()
+    while pending:
+        file = pending.pop()
+        if file not in seen:
+            seen.add(file)
+            pending.extend(_imported_files(file) - seen)
+    return sorted(seen)
+
+
+def code_hash(*names: str, importer: str | Path | None = None) -> str:
+    """sha256 over the relative paths and bytes of the named modules and everything of myoild
+    they (or ``importer``) import (``code_closure``): a rule reruns when, and only when, code it
+    runs changes."""
     digest = hashlib.sha256()
-    for name in sorted(set(names) | {"contract"}):
-        for file in module_files(name):
-            digest.update(file.relative_to(PACKAGE_ROOT).as_posix().encode())
-            digest.update(b"\0")
-            digest.update(file.read_bytes())
+    for file in code_closure(*names, importer=importer):
+        digest.update(file.relative_to(PACKAGE_ROOT).as_posix().encode())
+        digest.update(b"\0")
+        digest.update(file.read_bytes())
     return digest.hexdigest()
 
 

@@ -13,6 +13,6 @@ rule adverse_events:
     conda:
         "../envs/myoild.yaml"
     params:
-        code=code_hash("adverse_events", "stats", "tabular"),
+        code=package_code("adverse_events"),
     script:
         "../scripts/adverse_events.py"

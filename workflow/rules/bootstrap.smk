@@ -29,7 +29,7 @@ rule bootstrap_chunk:
         ties=config["survival"]["ties"],
         seed=config["bootstrap"]["seed"],
         stratify=config["bootstrap"]["stratify"],
-        code=code_hash("bootstrap", "weighting", "contrasts", "stats", "tabular"),
+        code=package_code("bootstrap_chunk"),
     script:
         "../scripts/bootstrap_chunk.py"
 
@@ -49,6 +49,6 @@ rule bootstrap:
         replicates=config["bootstrap"]["replicates"],
         seed=config["bootstrap"]["seed"],
         conf_level=config["bootstrap"]["conf_level"],
-        code=code_hash("bootstrap", "tabular"),
+        code=package_code("bootstrap"),
     script:
         "../scripts/bootstrap.py"

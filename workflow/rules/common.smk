@@ -12,11 +12,7 @@ from myoild.provenance import code_hash, content_hash
 try:
     validate(config, schema="../../schemas/config.schema.yaml")
 except WorkflowError:
-    raise WorkflowError(
-        first_config_error(
-            config, Path(workflow.basedir, "schemas", "config.schema.yaml")
-        )
-    ) from None
+    raise WorkflowError(first_config_error(config, Path(workflow.basedir, "schemas", "config.schema.yaml"))) from None
 
 RESULTS = config["results_dir"].rstrip("/")
 LOGS = config["logs_dir"].rstrip("/")
@@ -34,9 +30,7 @@ KM_PANELS = {
 #: Bootstrap chunk files: chunk k holds replicates k * chunk_size up to the configured count.
 BOOTSTRAP_CHUNKS = expand(
     f"{RESULTS}/bootstrap/chunk_{{chunk}}.parquet",
-    chunk=range(
-        -(-config["bootstrap"]["replicates"] // config["bootstrap"]["chunk_size"])
-    ),
+    chunk=range(-(-config["bootstrap"]["replicates"] // config["bootstrap"]["chunk_size"])),
 )
 
 
@@ -45,6 +39,12 @@ def chunk_replicates(wildcards):
     size, total = config["bootstrap"]["chunk_size"], config["bootstrap"]["replicates"]
     first = int(wildcards.chunk) * size
     return [first, min(first + size, total)]
+
+
+def package_code(script):
+    """Fingerprint of the myoild code a rule's script runs (the modules it imports and theirs), so
+    that a change to that code reruns the rule (Snakemake's code trigger sees only the script)."""
+    return code_hash(importer=Path(workflow.basedir, "workflow", "scripts", f"{script}.py"))
 
 
 def output_folder(wildcards, output):

@@ -14,7 +14,7 @@ rule derive:
     conda:
         "../envs/myoild.yaml"
     params:
-        code=code_hash("derive", "tabular"),
+        code=package_code("derive"),
     script:
         "../scripts/derive.py"
 
@@ -32,6 +32,6 @@ rule table1:
     conda:
         "../envs/myoild.yaml"
     params:
-        code=code_hash("tables", "tabular"),
+        code=package_code("table1"),
     script:
         "../scripts/table1.py"

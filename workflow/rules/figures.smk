@@ -13,7 +13,7 @@ rule figure_scales:
         "../envs/myoild.yaml"
     params:
         folder=output_folder,
-        code=code_hash("figures", "tabular"),
+        code=package_code("figure_scales"),
     script:
         "../scripts/figure_scales.py"
 
@@ -29,7 +29,7 @@ rule figure_hrct:
         "../envs/myoild.yaml"
     params:
         stem=output_stem,
-        code=code_hash("figures", "tabular"),
+        code=package_code("figure_hrct"),
     script:
         "../scripts/figure_hrct.py"
 
@@ -45,7 +45,7 @@ rule figure_adverse_events:
         "../envs/myoild.yaml"
     params:
         stem=output_stem,
-        code=code_hash("figures", "tabular"),
+        code=package_code("figure_adverse_events"),
     script:
         "../scripts/figure_adverse_events.py"
 
@@ -68,7 +68,7 @@ rule figure_km:
     params:
         panels=KM_PANELS,
         folder=output_folder,
-        code=code_hash("figures", "contrasts", "tabular"),
+        code=package_code("figure_km"),
     script:
         "../scripts/figure_km.py"
 
@@ -87,7 +87,7 @@ rule figure_balance:
     params:
         contrasts=list(RETRO_CONTRASTS),
         folder=output_folder,
-        code=code_hash("figures", "contrasts", "tabular"),
+        code=package_code("figure_balance"),
     script:
         "../scripts/figure_balance.py"
 
@@ -103,7 +103,7 @@ rule figure_flow:
         "../envs/myoild.yaml"
     params:
         stem=output_stem,
-        code=code_hash("figures", "tabular"),
+        code=package_code("figure_flow"),
     script:
         "../scripts/figure_flow.py"
 
@@ -119,6 +119,6 @@ rule figure_forest:
         "../envs/myoild.yaml"
     params:
         stem=output_stem,
-        code=code_hash("figures", "contrasts", "tabular"),
+        code=package_code("figure_forest"),
     script:
         "../scripts/figure_forest.py"

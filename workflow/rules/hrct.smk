@@ -12,7 +12,7 @@ rule hrct_scores:
     conda:
         "../envs/myoild.yaml"
     params:
-        code=code_hash("hrct", "stats", "tabular"),
+        code=package_code("hrct_scores"),
     script:
         "../scripts/hrct_scores.py"
 
@@ -29,6 +29,6 @@ rule hrct_deltas:
     conda:
         "../envs/myoild.yaml"
     params:
-        code=code_hash("hrct", "stats", "tabular"),
+        code=package_code("hrct_deltas"),
     script:
         "../scripts/hrct_deltas.py"

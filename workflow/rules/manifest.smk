@@ -16,6 +16,6 @@ rule manifest:
         input_dir=raw_input_dir(),
         results_dir=output_folder,
         config=config,
-        code=code_hash("manifest", "provenance"),
+        code=package_code("manifest"),
     script:
         "../scripts/manifest.py"

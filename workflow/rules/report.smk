@@ -15,8 +15,6 @@ rule report:
     params:
         results_dir=output_folder,
         config=config,
-        code=code_hash(
-            "report", "figures", "tables", "contrasts", "tabular", "provenance"
-        ),
+        code=package_code("report"),
     script:
         "../scripts/report.py"

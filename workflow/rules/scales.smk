@@ -12,7 +12,7 @@ rule scales:
     conda:
         "../envs/myoild.yaml"
     params:
-        code=code_hash("scales", "stats", "tabular"),
+        code=package_code("scales"),
     script:
         "../scripts/scales.py"
 
@@ -28,6 +28,6 @@ rule glucocorticoids:
     conda:
         "../envs/myoild.yaml"
     params:
-        code=code_hash("glucocorticoids", "scales", "stats", "tabular"),
+        code=package_code("glucocorticoids"),
     script:
         "../scripts/glucocorticoids.py"

@@ -19,6 +19,6 @@ rule survival:
         contrasts=list(RETRO_CONTRASTS),
         endpoints=config["survival"]["endpoints"],
         ties=config["survival"]["ties"],
-        code=code_hash("survival", "contrasts", "stats", "tabular"),
+        code=package_code("survival"),
     script:
         "../scripts/survival.py"

@@ -23,6 +23,6 @@ rule synth:
         n_prospective=SYNTHETIC["n_prospective"],
         fmt=SYNTHETIC["format"],
         out_dir=output_folder,
-        code=code_hash("synth"),
+        code=package_code("synth"),
     script:
         "../scripts/synth.py"

@@ -18,6 +18,6 @@ rule validate:
         input_dir=raw_input_dir(),
         results_dir=results_root,
         raw=raw_fingerprint,
-        code=code_hash("validate", "io"),
+        code=package_code("validate"),
     script:
         "../scripts/validate.py"

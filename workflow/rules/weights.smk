@@ -5,9 +5,7 @@ rule weights:
     input:
         analysis_set=ANALYSIS_SET,
     output:
-        weights=expand(
-            f"{RESULTS}/weights/{{contrast}}.parquet", contrast=RETRO_CONTRASTS
-        ),
+        weights=expand(f"{RESULTS}/weights/{{contrast}}.parquet", contrast=RETRO_CONTRASTS),
         balance=f"{RESULTS}/tables/balance.tsv",
         diagnostics=f"{RESULTS}/tables/weight_diagnostics.tsv",
     log:
@@ -19,6 +17,6 @@ rule weights:
     params:
         contrasts=list(RETRO_CONTRASTS),
         propensity=config["propensity"],
-        code=code_hash("weighting", "contrasts", "stats", "tabular"),
+        code=package_code("weights"),
     script:
         "../scripts/weights.py"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from myoild.manifest import recorded_config
 from myoild.report.adverse_events import adverse_events_section
 from myoild.report.cohort import characteristics_section, flow_section
 from myoild.report.folder import ResultsFolder
@@ -28,8 +29,10 @@ def build_report(results_dir: Path, config: dict, versions: dict[str, str]) -> s
     """The HTML text of ``report.html`` from the finished tables and figures under ``results_dir``.
 
     Same inputs, same bytes: no timestamps or paths of this machine, a fixed section order and the
-    figures' PNG bytes embedded as base64.
+    figures' PNG bytes embedded as base64. The config is shown as the manifest records it, without
+    the keys that only say where the run wrote (``myoild.manifest.recorded_config``).
     """
+    config = recorded_config(config)
     results = ResultsFolder(Path(results_dir))
     sections = [
         summary_section(results, config),

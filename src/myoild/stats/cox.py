@@ -16,33 +16,47 @@ The engine ``fit_cox`` follows R survival 3.5 (``coxph.fit`` / C ``coxfit6`` and
 - robust score test (R ``summary(fit)$robscore``): ``U' (S'S)^{-1} U`` with ``S`` the weighted
   score residuals at beta = 0 summed within clusters and ``U`` their column sums.
 
+Frequency counts (``counts``: row i stands for ``counts[i]`` identical rows, as a bootstrap
+resample) give exactly the fit on the duplicated rows. They are not case weights under Efron
+ties: R counts tied deaths as rows (d is the number of rows), so the Efron steps ``k/d`` follow
+the counts while the weights only enter the sums.
+
 Risk-set sums are reverse cumulative sums over distinct times and the Efron terms are expanded
 once per fit (one term per death; Breslow needs one per event time), so each Newton step costs
-O(n) after one O(n log n) sort.
+O(n) after one O(n log n) sort; with one 0/1 covariate (``TwoGroupCox``, the usual treatment
+contrast) the rows are tabulated by (time, group, status) once and a step costs O(deaths)
+(``myoild.stats.cox_likelihood``).
 """
 
 from __future__ import annotations
 
-import functools
 import math
 import warnings
 from dataclasses import dataclass
-from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
-from .columns import binary_column, column
+from .columns import binary_column, column, is_binary
+from .cox_likelihood import RowLikelihood, TwoGroupLikelihood
 from .inference import ConvergenceWarning, chisq_p, normal_p, normal_quantile
 from .logrank import survdiff
-from .survdata import SurvivalData, survival_data
+from .survdata import (
+    checked_counts,
+    checked_survival,
+    checked_weights,
+    survival_data,
+    time_order,
+)
 
 TIES = ("efron", "breslow")
 
 
 @dataclass(frozen=True)
 class CoxFit:
-    """Coefficients and tests of a Cox model; ``var`` is robust when ``robust`` is true."""
+    """Coefficients and tests of a Cox model; ``var`` is robust when ``robust`` is true.
+
+    ``n`` and ``events`` count rows (with ``counts``: duplicated rows)."""
 
     coef: np.ndarray
     var: np.ndarray
@@ -59,208 +73,52 @@ class CoxFit:
     ties: str
 
 
-class _RiskSets(NamedTuple):  # a tuple: built four or more times a fit, cheaper than a dataclass
-    """The partial likelihood at one beta, with its per-term quantities (Efron: one term per
-    death; Breslow: one per event time)."""
-
-    eta: np.ndarray  # linear predictor of the sorted rows
-    loglik: float
-    score: np.ndarray  # U, length p
-    information: np.ndarray  # p x p
-    hazard: np.ndarray  # per term: its death weight / its (Efron) risk-set sum
-    mean: np.ndarray  # per term, p columns: weighted covariate mean of the Efron risk set
-
-
-@functools.lru_cache(maxsize=16)
-def _pairs(p: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Lower-triangle pairs (j, k) of a p x p matrix and the pair number of each entry."""
-    pair_j, pair_k = np.tril_indices(p)
-    square = np.empty((p, p), dtype=np.int64)
-    square[pair_j, pair_k] = square[pair_k, pair_j] = np.arange(pair_j.size)
-    return pair_j, pair_k, square
-
-
-def _solve(matrix: np.ndarray, rhs: np.ndarray) -> np.ndarray:
-    """``np.linalg.solve``; a 1 x 1 system as a division (a linalg call costs ~5 us)."""
+def _solve(matrix, rhs):
+    """``np.linalg.solve``; a scalar or 1 x 1 system as a division (a linalg call costs ~5 us)."""
+    if isinstance(matrix, float):
+        return rhs / matrix
     if matrix.shape == (1, 1):
         return rhs / matrix[0, 0]
     return np.linalg.solve(matrix, rhs)
 
 
-class _PartialLikelihood:
-    """The weighted Cox partial likelihood of sorted data; set up once, evaluated per beta.
-
-    Per-time sums of ``risk * [1, x, x_j x_k]`` come from one ``bincount`` over a flattened
-    (time, column) table, so a Newton step is a fixed handful of vectorised operations.
-    """
-
-    def __init__(self, data: SurvivalData, x: np.ndarray, ties: str):
-        self.data = data
-        n, p = x.shape
-        self.p = p
-        # Centre on the weighted means, as coxfit6 does: nothing changes but exp() stays tame.
-        self.x = x - data.weight.dot(x) / data.weight.sum()
-        self.pair_j, self.pair_k, self.square = _pairs(p)
-        basis = np.empty((n, 1 + p + self.pair_j.size))
-        basis[:, 0] = 1.0
-        basis[:, 1 : p + 1] = self.x
-        basis[:, p + 1 :] = self.x.take(self.pair_j, axis=1) * self.x.take(self.pair_k, axis=1)
-        self.basis = basis
-        self.buffer = np.empty_like(basis)  # reused: fresh large arrays cost page faults
-        width = self.width = basis.shape[1]
-        # The table's times run in *descending* order, so that a plain cumulative sum down it
-        # gives the risk-set sums.
-        n_times = data.n_times
-        self.cells = ((n_times - 1 - data.time_index)[:, None] * width + np.arange(width)).ravel()
-        dead = np.flatnonzero(data.event)
-        self.dead_flat = (dead[:, None] * width + np.arange(width)).ravel()
-        self.dead_cells = self.cells.take(self.dead_flat)
-        self.size = n_times * width
-
-        # One term per death (Efron: the k-th of d deaths at a time has frac = k/d, weight the
-        # deaths' mean weight). Breslow's d terms at a time are equal, so they are kept as one
-        # term carrying the deaths' total weight.
-        n_dead = data.per_time(data.event)
-        event_times = np.flatnonzero(n_dead)
-        dead_weight = data.per_time(data.weight * data.event)
-        if ties == "efron":
-            terms_per_time = np.maximum(n_dead, 1.0)
-            repeats = n_dead.take(event_times).astype(np.int64)
-            self.term_time = np.repeat(event_times, repeats)
-            first = np.repeat(np.cumsum(repeats) - repeats, repeats)
-            frac = (np.arange(self.term_time.size) - first) / n_dead.take(self.term_time)
-        else:
-            terms_per_time = np.ones(n_times)
-            self.term_time = event_times
-            frac = np.zeros(event_times.size)
-        self.term_row = n_times - 1 - self.term_time
-        self.frac = frac[:, None]
-        self.term_weight = (dead_weight / terms_per_time).take(self.term_time)
-        self.dead_weight = data.weight * data.event
-        self.dead_x = self.dead_weight.dot(self.x)
-        # For the score residuals: a death's share of its time's terms' means.
-        self.dead_column = data.event[:, None]
-        self.dead_share = (data.event / terms_per_time.take(data.time_index))[:, None]
-        residual_width = 3 * p + 2
-        self.term_cells = (
-            self.term_time[:, None] * residual_width + np.arange(residual_width)
-        ).ravel()
-
-    # The hot loops use ndarray.take and .dot: on a few hundred rows they cost a third of
-    # fancy indexing and the @ operator, and a fit calls them some 60 times.
-
-    def evaluate(self, beta: np.ndarray) -> _RiskSets:
-        """Log partial likelihood, score and information at ``beta`` (coxfit6_iter)."""
-        p, width, rows = self.p, self.width, self.term_row
-        eta = self.x.dot(beta)
-        weighted = np.multiply(
-            self.basis, (self.data.weight * np.exp(eta))[:, None], out=self.buffer
-        ).ravel()
-        risk_sets = np.bincount(self.cells, weighted, self.size).reshape(-1, width).cumsum(0)
-        dying = np.bincount(self.dead_cells, weighted.take(self.dead_flat), self.size)
-        sums = risk_sets.take(rows, axis=0) - self.frac * dying.reshape(-1, width).take(
-            rows, axis=0
-        )
-        s0 = sums[:, 0]
-        s1 = sums[:, 1 : p + 1]
-        hazard = self.term_weight / s0
-        mean = s1 / s0[:, None]
-        loglik = float(self.dead_weight.dot(eta) - self.term_weight.dot(np.log(s0)))
-        score = self.dead_x - hazard.dot(s1)
-        pairs = hazard.dot(sums[:, p + 1 :]) - self.term_weight.dot(
-            mean.take(self.pair_j, axis=1) * mean.take(self.pair_k, axis=1)
-        )
-        return _RiskSets(eta, loglik, score, pairs.take(self.square), hazard, mean)
-
-    def score_residuals(self, sets: _RiskSets) -> np.ndarray:
-        """Unweighted score residuals of the sorted rows, as coxscore2.c (Efron or Breslow).
-
-        Row i at risk at an event time gets ``-exp(eta_i) * sum_k hazard_k (x_i - mean_k)`` over
-        that time's terms; a death there gets ``x_i - mean(mean_k)`` instead, and its share of
-        the k-th term is scaled by ``1 - k/d`` (it leaves the Efron risk set gradually).
-        """
-        p, g = self.p, self.data.time_index
-        hazard = sets.hazard[:, None]
-        leaving = hazard * self.frac  # the part of a term a death there does not carry
-        terms = np.concatenate(
-            (hazard, hazard * sets.mean, leaving, leaving * sets.mean, sets.mean), axis=1
-        )
-        width = 3 * p + 2
-        per_time = np.bincount(self.term_cells, terms.ravel(), self.data.n_times * width)
-        per_time = per_time.reshape(-1, width)
-        # Columns, summed over each time's terms: hazard and hazard * mean, the same for the
-        # part a death does not carry, and the Efron means; then each row's time picked out.
-        cumulative = per_time[:, : p + 1].cumsum(0).take(g, axis=0)
-        own_time = per_time.take(g, axis=0)
-        at_risk = cumulative - self.dead_column * own_time[:, p + 1 : 2 * p + 2]
-        own = self.dead_column * self.x - self.dead_share * own_time[:, 2 * p + 2 :]
-        return own - np.exp(sets.eta)[:, None] * (self.x * at_risk[:, :1] - at_risk[:, 1:])
-
-
-def _collapse(values: np.ndarray, cluster: np.ndarray | None) -> np.ndarray:
-    """Sum the rows of ``values`` within clusters (R's ``rowsum(x, cluster)``)."""
-    if cluster is None:
-        return values
-    n_clusters = int(cluster.max()) + 1
-    cells = (cluster[:, None] * values.shape[1] + np.arange(values.shape[1])).ravel()
-    return np.bincount(cells, values.ravel(), n_clusters * values.shape[1]).reshape(n_clusters, -1)
-
-
-def _quadratic_form(vector: np.ndarray, matrix: np.ndarray) -> float:
+def _quadratic_form(vector, matrix) -> float:
     """``v' M^{-1} v`` (R's ``coxph.wtest``)."""
-    return float(vector @ _solve(matrix, vector))
+    return float(np.dot(vector, _solve(matrix, vector)))
 
 
-def fit_cox(
-    time: np.ndarray,
-    event: np.ndarray,
-    x: np.ndarray,
-    weights: np.ndarray | None = None,
-    *,
-    ties: str = "efron",
-    robust: bool | None = None,
-    cluster: np.ndarray | None = None,
-    timefix: bool = True,
-    eps: float = 1e-9,
-    max_iter: int = 20,
-) -> CoxFit:
-    """Fit a Cox model to arrays: ``x`` is n x p (p >= 1), ``weights`` positive case weights.
-
-    ``robust`` defaults to true when weights or clusters are given; ``cluster`` holds one label
-    per row (default: every row its own cluster, as R without ``cluster``/``id``). ``timefix``
-    merges near-equal times as R (``aeq_times``). See the module docstring for the method.
-    """
+def _check_ties(ties: str) -> None:
     if ties not in TIES:
         raise ValueError(f"ties must be one of {TIES}, not {ties!r}")
-    x = np.asarray(x, dtype=float)
-    if x.ndim == 1:
-        x = x[:, None]
-    if weights is not None and (np.asarray(weights) <= 0).any():
-        raise ValueError("Cox weights must be > 0 (as R's coxph)")
-    clusters = None if cluster is None else pd.factorize(np.asarray(cluster))[0]
-    if clusters is not None and (clusters < 0).any():
-        raise ValueError("cluster labels must not be missing")
-    data = survival_data(time, event, weights, timefix=timefix)
-    if x.shape[0] != data.time.size or not np.isfinite(x).all():
-        raise ValueError("x must be finite with one row per observation")
-    if robust is None:
-        robust = weights is not None or cluster is not None
-    if not data.event.any():
-        raise ValueError("no events: the Cox model cannot be fitted")
-    model = _PartialLikelihood(data, x.take(data.order, axis=0), ties)
 
-    beta = np.zeros(model.p)
+
+def _cluster_codes(cluster, n: int) -> np.ndarray | None:
+    """Integer codes of the cluster labels (None: every row its own cluster)."""
+    if cluster is None:
+        return None
+    codes = pd.factorize(np.asarray(cluster))[0]
+    if codes.shape != (n,):
+        raise ValueError("cluster must have one label per observation")
+    if (codes < 0).any():
+        raise ValueError("cluster labels must not be missing")
+    return codes
+
+
+def _fit_model(model, ties: str, robust: bool, residual_sums, eps: float, max_iter: int) -> CoxFit:
+    """Newton-Raphson on ``model`` (a ``RowLikelihood`` or ``TwoGroupLikelihood``) as coxfit6,
+    then the variances and tests; ``residual_sums(state)`` gives the sandwich's pieces."""
+    beta = model.zero
     start = model.evaluate(beta)
-    if not (np.diag(start.information) > 0).all():
+    if not (np.diagonal(np.atleast_2d(start.information)) > 0).all():
         raise ValueError("a covariate does not vary within the risk sets: no information")
     step = _solve(start.information, start.score)
-    score_test = float(start.score @ step)
+    score_test = float(np.dot(start.score, step))
     best, current = start.loglik, start
     new_beta = beta + step
     halving, converged, iterations = 0, False, 0
     for iterations in range(1, max_iter + 1):
         trial = model.evaluate(new_beta)
-        finite = np.isfinite(trial.loglik) and np.isfinite(trial.information).all()
+        finite = math.isfinite(trial.loglik) and np.isfinite(trial.information).all()
         if finite and abs(1.0 - best / trial.loglik) <= eps:
             beta, best, current, converged = new_beta, trial.loglik, trial, True
             break
@@ -274,23 +132,20 @@ def fit_cox(
     else:
         current = model.evaluate(beta)
         best = current.loglik
-    naive_var = _solve(current.information, np.eye(model.p))
-    _warn_convergence(converged, current.score @ naive_var, beta, eps)
+    identity = np.eye(beta.size) if isinstance(beta, np.ndarray) else 1.0
+    naive_var = _solve(current.information, identity)
+    _warn_convergence(converged, np.dot(current.score, naive_var), beta, eps)
 
     var, robust_score = naive_var, None
     if robust:
-        w = data.weight[:, None]
-        codes = None if clusters is None else clusters[data.order]
-        dfbeta = _collapse(w * model.score_residuals(current) @ naive_var, codes)
-        var = dfbeta.T @ dfbeta
-        residuals_null = _collapse(w * model.score_residuals(start), codes)
-        robust_score = _quadratic_form(
-            residuals_null.sum(axis=0), residuals_null.T @ residuals_null
-        )
+        _, meat = residual_sums(current)
+        var = np.dot(np.dot(naive_var, meat), naive_var)
+        total, meat_null = residual_sums(start)
+        robust_score = _quadratic_form(total, meat_null)
     return CoxFit(
-        coef=beta,
-        var=var,
-        naive_var=naive_var,
+        coef=np.atleast_1d(beta),
+        var=np.atleast_2d(var),
+        naive_var=np.atleast_2d(naive_var),
         robust=robust,
         loglik=(start.loglik, best),
         score_test=score_test,
@@ -298,16 +153,134 @@ def fit_cox(
         wald_test=_quadratic_form(beta, var),
         iterations=iterations,
         converged=converged,
-        n=data.time.size,
-        events=int(data.event.sum()),
+        n=int(model.n),
+        events=int(model.events),
         ties=ties,
     )
 
 
-def _warn_convergence(converged: bool, change: np.ndarray, beta: np.ndarray, eps: float) -> None:
+class TwoGroupCox:
+    """Cox model of one 0/1 covariate (a treatment contrast), sorted and tabulated once.
+
+    Rows fall into cells (distinct time, group, status); each fit with new ``weights`` or
+    ``counts`` (a bootstrap replicate) costs a few ``bincount`` over the rows and O(deaths)
+    per Newton step. ``fit`` gives what ``fit_cox`` gives on the same arrays.
+    """
+
+    def __init__(self, time, event, x, *, timefix: bool = True):
+        time, event = checked_survival(time, event)
+        x = np.asarray(x, dtype=float)
+        if x.shape != time.shape or not is_binary(x):
+            raise ValueError("x must be one 0/1 value per observation")
+        order, _, time_index, times = time_order(time, timefix)
+        n = time.size
+        index = np.empty(n, dtype=np.int64)
+        index[order] = time_index
+        #: each row's cell: 4 * time index + 2 * group + status
+        self.cell = 4 * index + (2 * x + event).astype(np.int64)
+        self.n_times = times.size
+        self.n = n
+
+    def fit(
+        self,
+        weights=None,
+        counts=None,
+        *,
+        ties: str = "efron",
+        robust: bool | None = None,
+        cluster=None,
+        eps: float = 1e-9,
+        max_iter: int = 20,
+    ) -> CoxFit:
+        """The Cox fit with case ``weights`` (> 0) and frequency ``counts`` (whole numbers >= 0;
+        see ``fit_cox``)."""
+        _check_ties(ties)
+        n, size = self.n, 4 * self.n_times
+        w = None if weights is None else checked_weights(weights, n, positive=True)
+        c = None if counts is None else checked_counts(counts, n)
+        codes = _cluster_codes(cluster, n)
+        if robust is None:
+            robust = weights is not None or cluster is not None
+        if w is None:
+            risk_weight = c
+        else:
+            risk_weight = w if c is None else w * c
+        totals = np.bincount(self.cell, risk_weight, size)
+        rows = totals if w is None else np.bincount(self.cell, c, size)
+        n_dead = rows[1::2].reshape(-1, 2).sum(axis=1)
+        if not n_dead.any():
+            raise ValueError("no events: the Cox model cannot be fitted")
+        model = TwoGroupLikelihood(totals.reshape(-1, 2, 2), n_dead, ties)
+        model.n, model.events = rows.sum(), n_dead.sum()
+
+        def residual_sums(state):
+            residuals = model.cell_residuals(state)
+            if codes is None:  # rows of a cell share their residual
+                squares = totals if w is None else np.bincount(self.cell, risk_weight * w, size)
+                return totals.dot(residuals), squares.dot(residuals * residuals)
+            row_sums = residuals.take(self.cell)
+            if risk_weight is not None:
+                row_sums *= risk_weight
+            summed = np.bincount(codes, row_sums)
+            return summed.sum(), summed.dot(summed)
+
+        return _fit_model(model, ties, robust, residual_sums, eps, max_iter)
+
+
+def fit_cox(
+    time: np.ndarray,
+    event: np.ndarray,
+    x: np.ndarray,
+    weights: np.ndarray | None = None,
+    *,
+    counts: np.ndarray | None = None,
+    ties: str = "efron",
+    robust: bool | None = None,
+    cluster: np.ndarray | None = None,
+    timefix: bool = True,
+    eps: float = 1e-9,
+    max_iter: int = 20,
+) -> CoxFit:
+    """Fit a Cox model to arrays: ``x`` is n x p (p >= 1), ``weights`` positive case weights,
+    ``counts`` frequency counts (row i stands for ``counts[i]`` identical rows, 0 allowed).
+
+    ``robust`` defaults to true when weights or clusters are given; ``cluster`` holds one label
+    per row (default: every row, and every duplicate of a counted row, its own cluster, as R
+    without ``cluster``/``id``). ``timefix`` merges near-equal times as R (``aeq_times``). See
+    the module docstring for the method.
+    """
+    x = np.asarray(x, dtype=float)
+    if x.ndim == 1:
+        x = x[:, None]
+    if x.shape[1] == 1 and is_binary(x[:, 0]):
+        return TwoGroupCox(time, event, x[:, 0], timefix=timefix).fit(
+            weights, counts, ties=ties, robust=robust, cluster=cluster, eps=eps, max_iter=max_iter
+        )
+    _check_ties(ties)
+    time, event = checked_survival(time, event)
+    n = time.size
+    w = None if weights is None else checked_weights(weights, n, positive=True)
+    c = None if counts is None else checked_counts(counts, n)
+    codes = _cluster_codes(cluster, n)
+    if x.shape[0] != n or not np.isfinite(x).all():
+        raise ValueError("x must be finite with one row per observation")
+    if robust is None:
+        robust = weights is not None or cluster is not None
+    if not (event if c is None else event * c).any():
+        raise ValueError("no events: the Cox model cannot be fitted")
+    data = survival_data(time, event, w, timefix=timefix)
+    count = None if c is None else c.take(data.order)
+    model = RowLikelihood(data, x.take(data.order, axis=0), ties, count)
+    sorted_codes = None if codes is None else codes.take(data.order)
+    return _fit_model(
+        model, ties, robust, lambda state: model.residual_sums(state, sorted_codes), eps, max_iter
+    )
+
+
+def _warn_convergence(converged: bool, change, beta, eps: float) -> None:
     """R's coxph warnings: no convergence, or a coefficient that may be infinite."""
     if not converged:
-        warnings.warn("Cox model ran out of iterations and did not converge", ConvergenceWarning, 2)
+        warnings.warn("Cox model ran out of iterations and did not converge", ConvergenceWarning, 3)
         return
     change = np.abs(change)
     if ((change > eps) & (change > math.sqrt(eps) * np.abs(beta))).any():
@@ -315,7 +288,7 @@ def _warn_convergence(converged: bool, change: np.ndarray, beta: np.ndarray, eps
             "Cox partial likelihood converged before the coefficient; it may be infinite "
             "(e.g. no events in one group)",
             ConvergenceWarning,
-            2,
+            3,
         )
 
 
