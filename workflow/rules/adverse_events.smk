@@ -10,6 +10,8 @@ rule adverse_events:
         table=f"{RESULTS}/tables/adverse_events.tsv",
     log:
         f"{LOGS}/adverse_events.log",
+    benchmark:
+        f"{LOGS}/benchmarks/adverse_events.tsv"
     conda:
         "../envs/myoild.yaml"
     params:

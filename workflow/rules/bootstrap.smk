@@ -43,6 +43,8 @@ rule bootstrap:
         models=f"{RESULTS}/tables/survival_models.tsv",
     log:
         f"{LOGS}/bootstrap.log",
+    benchmark:
+        f"{LOGS}/benchmarks/bootstrap.tsv"
     conda:
         "../envs/myoild.yaml"
     params:

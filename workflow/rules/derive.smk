@@ -27,6 +27,8 @@ rule table1:
         md=f"{RESULTS}/tables/table1_{{cohort}}.md",
     log:
         f"{LOGS}/table1_{{cohort}}.log",
+    benchmark:
+        f"{LOGS}/benchmarks/table1_{{cohort}}.tsv"
     wildcard_constraints:
         cohort="|".join(COHORTS),
     conda:

@@ -9,6 +9,8 @@ rule figure_scales:
         multiext(f"{RESULTS}/figures/scales_by_group", ".png", ".pdf"),
     log:
         f"{LOGS}/figure_scales.log",
+    benchmark:
+        f"{LOGS}/benchmarks/figure_scales.tsv"
     conda:
         "../envs/myoild.yaml"
     params:
@@ -25,6 +27,8 @@ rule figure_hrct:
         multiext(f"{RESULTS}/figures/hrct_change", ".png", ".pdf"),
     log:
         f"{LOGS}/figure_hrct.log",
+    benchmark:
+        f"{LOGS}/benchmarks/figure_hrct.tsv"
     conda:
         "../envs/myoild.yaml"
     params:
@@ -41,6 +45,8 @@ rule figure_adverse_events:
         multiext(f"{RESULTS}/figures/adverse_events", ".png", ".pdf"),
     log:
         f"{LOGS}/figure_adverse_events.log",
+    benchmark:
+        f"{LOGS}/benchmarks/figure_adverse_events.tsv"
     conda:
         "../envs/myoild.yaml"
     params:
@@ -63,6 +69,8 @@ rule figure_km:
         ),
     log:
         f"{LOGS}/figure_km.log",
+    benchmark:
+        f"{LOGS}/benchmarks/figure_km.tsv"
     conda:
         "../envs/myoild.yaml"
     params:
@@ -82,6 +90,8 @@ rule figure_balance:
         multiext(f"{RESULTS}/figures/ps_overlap", ".png", ".pdf"),
     log:
         f"{LOGS}/figure_balance.log",
+    benchmark:
+        f"{LOGS}/benchmarks/figure_balance.tsv"
     conda:
         "../envs/myoild.yaml"
     params:
@@ -99,6 +109,8 @@ rule figure_flow:
         multiext(f"{RESULTS}/figures/flow", ".png", ".pdf"),
     log:
         f"{LOGS}/figure_flow.log",
+    benchmark:
+        f"{LOGS}/benchmarks/figure_flow.tsv"
     conda:
         "../envs/myoild.yaml"
     params:
@@ -115,6 +127,8 @@ rule figure_forest:
         multiext(f"{RESULTS}/figures/forest", ".png", ".pdf"),
     log:
         f"{LOGS}/figure_forest.log",
+    benchmark:
+        f"{LOGS}/benchmarks/figure_forest.tsv"
     conda:
         "../envs/myoild.yaml"
     params:

@@ -9,6 +9,8 @@ rule hrct_scores:
         agreement=f"{RESULTS}/tables/hrct_agreement.tsv",
     log:
         f"{LOGS}/hrct_scores.log",
+    benchmark:
+        f"{LOGS}/benchmarks/hrct_scores.tsv"
     conda:
         "../envs/myoild.yaml"
     params:
@@ -26,6 +28,8 @@ rule hrct_deltas:
         exclusions=f"{RESULTS}/tables/hrct_exclusions.tsv",
     log:
         f"{LOGS}/hrct_deltas.log",
+    benchmark:
+        f"{LOGS}/benchmarks/hrct_deltas.tsv"
     conda:
         "../envs/myoild.yaml"
     params:

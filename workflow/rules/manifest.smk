@@ -10,6 +10,8 @@ rule manifest:
         f"{RESULTS}/manifest.json",
     log:
         f"{LOGS}/manifest.log",
+    benchmark:
+        f"{LOGS}/benchmarks/manifest.tsv"
     conda:
         "../envs/myoild.yaml"
     params:

@@ -9,6 +9,8 @@ rule scales:
         scales=f"{RESULTS}/tables/scales.tsv",
     log:
         f"{LOGS}/scales.log",
+    benchmark:
+        f"{LOGS}/benchmarks/scales.tsv"
     conda:
         "../envs/myoild.yaml"
     params:
@@ -25,6 +27,8 @@ rule glucocorticoids:
         sparing=f"{RESULTS}/tables/glucocorticoids.tsv",
     log:
         f"{LOGS}/glucocorticoids.log",
+    benchmark:
+        f"{LOGS}/benchmarks/glucocorticoids.tsv"
     conda:
         "../envs/myoild.yaml"
     params:
