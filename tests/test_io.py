@@ -11,7 +11,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from myoild.io import RawTableError, file_sha256, read_raw_table, table_files
+from myoild.io import RawTableError, read_raw_table, table_files
+from myoild.provenance import file_sha256
 
 
 def _csv(tmp_path, content: bytes, name: str = "visits.csv"):

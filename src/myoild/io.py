@@ -9,7 +9,6 @@ Parquet list or struct becomes its text). Deciding whether a cell is a valid dat
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import openpyxl
@@ -46,15 +45,6 @@ def table_files(input_dir: str | Path) -> tuple[dict[str, list[Path]], list[Path
         else:
             others.append(path)
     return found, others
-
-
-def file_sha256(path: str | Path) -> str:
-    """Hex SHA-256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def read_raw_table(path: str | Path) -> pd.DataFrame:

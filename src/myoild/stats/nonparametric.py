@@ -12,7 +12,7 @@ the choice between exact and approximate p-values follows R 4.x (``stats::wilcox
 - Mann-Whitney (Wilcoxon rank-sum), ``wilcox.test(x, y)``: exact when both samples have fewer
   than 50 values and the pooled sample has no ties; otherwise the normal approximation with
   continuity correction and tie-corrected variance.
-- Fisher's exact test, ``fisher.test`` on a 2 x 2 table, two-sided p-value only (scipy's odds
+- Fisher's exact test, ``fisher.test`` on a 2 x k table, two-sided p-value only (scipy's odds
   ratio is the sample odds ratio, R's the conditional MLE, so none is reported).
 
 scipy computes the p-values with the variant pinned: ``wilcoxon(d, zero_method="wilcox",
@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy import stats
+from scipy.special import gammaln
 
 EXACT = "exact"
 #: Normal approximation with continuity correction and tie-corrected variance.
@@ -39,6 +40,10 @@ NORMAL_CC = "normal_cc"
 EXACT_BELOW_N = 50
 #: R ``fisher.test``: tables this close in probability to the observed one count as "as extreme".
 FISHER_RELATIVE_TOLERANCE = 1 + 1e-7
+#: Fisher's test enumerates at most this many tables before it falls back to Monte Carlo.
+MAX_ENUMERATED_TABLES = 5_000_000
+MONTE_CARLO_RESAMPLES = 9_999
+MONTE_CARLO_SEED = 20220902
 
 
 @dataclass(frozen=True)
@@ -107,24 +112,70 @@ def mann_whitney(x, y) -> RankTestResult:
     return RankTestResult(statistic, float(result.pvalue), EXACT if exact else NORMAL_CC)
 
 
-def fisher_exact_p(table) -> float:
-    """Two-sided p-value of Fisher's exact test on a 2 x 2 table of counts, as R ``fisher.test``.
+def _log_choose(n, k):
+    return gammaln(n + 1.0) - gammaln(k + 1.0) - gammaln(n - k + 1.0)
 
-    R's rule (``stats::fisher.test``): with the margins fixed, the first cell follows the
-    hypergeometric distribution; p is the total probability of the values of that cell whose
-    probability is at most the observed one times (1 + 1e-7). scipy compares with a tolerance
-    of 1e-14 instead, so R's rule is coded here. Defined with zero cells, rows or columns
-    (p = 1 when a margin is zero).
+
+@dataclass(frozen=True)
+class FisherResult:
+    """Two-sided p-value of Fisher's exact test and how it was computed."""
+
+    p_value: float
+    detail: str
+
+
+def fisher_exact(table, max_tables: int = MAX_ENUMERATED_TABLES) -> FisherResult:
+    """Two-sided Fisher exact test of a 2 x k table of counts (rows: the two groups), as R
+    ``fisher.test``: with the margins fixed, p is the total probability of the tables no more
+    probable than the observed one, up to R's relative tolerance 1e-7 (scipy uses 1e-14). All
+    tables with the observed margins are enumerated; when they would exceed ``max_tables``, a
+    seeded Monte Carlo p-value as R's ``simulate.p.value`` is returned, labelled as such. Defined
+    with zero cells, rows or columns (p = 1 when a margin leaves one table only).
     """
-    counts = np.asarray(table, dtype=np.int64)
-    first_column, second_column = counts[:, 0].sum(), counts[:, 1].sum()
-    first_row = counts[0].sum()
-    support = np.arange(max(0, first_row - second_column), min(first_row, first_column) + 1)
-    log_density = stats.hypergeom.logpmf(support, first_column + second_column, first_column, first_row)
-    density = np.exp(log_density - log_density.max())
-    density /= density.sum()
-    observed = density[counts[0, 0] - support[0]]
-    return float(min(1.0, density[density <= observed * FISHER_RELATIVE_TOLERANCE].sum()))
+    table = np.asarray(table, dtype=np.int64)
+    first_row, columns = table[0], table.sum(axis=0)
+    n, r1 = int(columns.sum()), int(first_row.sum())
+    # The largest column goes last: its cell is then fixed by the others, keeping enumeration small.
+    order = np.argsort(columns, kind="mergesort")
+    columns, first_row = columns[order], first_row[order]
+    sizes = np.minimum(columns[:-1], r1) + 1
+    if np.prod(sizes.astype(float)) > max_tables:
+        return _fisher_monte_carlo(table)
+    partial_sum, log_p = np.zeros(1, dtype=np.int64), np.zeros(1)
+    remaining = np.cumsum(columns[::-1])[::-1]  # remaining[j]: capacity of columns j..k-1
+    for j, total in enumerate(columns[:-1]):
+        x = np.arange(min(total, r1) + 1)
+        partial_sum = np.add.outer(partial_sum, x).ravel()
+        log_p = np.add.outer(log_p, _log_choose(total, x)).ravel()
+        reachable = (partial_sum <= r1) & (partial_sum + remaining[j + 1] >= r1)
+        partial_sum, log_p = partial_sum[reachable], log_p[reachable]
+    log_p = log_p + _log_choose(columns[-1], r1 - partial_sum) - _log_choose(n, r1)
+    observed = np.sum(_log_choose(columns, first_row)) - _log_choose(n, r1)
+    more_extreme = log_p <= observed + np.log(FISHER_RELATIVE_TOLERANCE)
+    p_value = min(1.0, float(np.exp(log_p[more_extreme]).sum()))
+    return FisherResult(p_value, f"exact, 2x{table.shape[1]} table, two-sided")
+
+
+def _fisher_monte_carlo(table: np.ndarray) -> FisherResult:
+    """R ``fisher.test(simulate.p.value = TRUE)``: (1 + #{simulated P <= observed P}) / (B + 1).
+
+    Tables with the observed margins are drawn as the first row's multivariate hypergeometric
+    split of the column totals.
+    """
+    columns, r1 = table.sum(axis=0), int(table[0].sum())
+    rng = np.random.default_rng(MONTE_CARLO_SEED)
+    first_rows = rng.multivariate_hypergeometric(columns, r1, size=MONTE_CARLO_RESAMPLES, method="marginals")
+    log_p = _log_choose(columns, first_rows).sum(axis=1)
+    observed = _log_choose(columns, table[0]).sum()
+    as_extreme = int((log_p <= observed + np.log(FISHER_RELATIVE_TOLERANCE)).sum())
+    p_value = (1 + as_extreme) / (MONTE_CARLO_RESAMPLES + 1)
+    detail = f"Monte Carlo, {MONTE_CARLO_RESAMPLES} tables, seed {MONTE_CARLO_SEED} (exact enumeration too large)"
+    return FisherResult(float(p_value), detail)
+
+
+def fisher_exact_p(table) -> float:
+    """Two-sided p-value of Fisher's exact test on a 2 x k table, as R ``fisher.test``."""
+    return fisher_exact(table).p_value
 
 
 def median_quartiles(frame: pd.DataFrame, value: str, by: list[str]) -> pd.DataFrame:

@@ -15,7 +15,8 @@ import pandas as pd
 from pandera.config import ValidationDepth, get_config_context
 
 from myoild.contract import TABLES
-from myoild.io import RAW_SUFFIXES, RawTableError, file_sha256, read_raw_table, table_files
+from myoild.io import RAW_SUFFIXES, RawTableError, read_raw_table, table_files
+from myoild.provenance import file_sha256
 from myoild.validate.crosstable import cross_table_records
 from myoild.validate.records import ordered, table_record
 from myoild.validate.schemas import MODELS, SORT_KEYS
