@@ -2,10 +2,11 @@
 
 Paper (results): "Daily prednisolone dose was significantly lower at last visit compared with the
 baseline (50 mg/d vs. 10 mg/d)". Doses are the visits' ``prednisolone_mg_day``
-(prednisolone-equivalent, DATA_CONTRACT.md). Baseline dose: the baseline visit's. Last-visit
-dose: the dose of the latest-dated visit after the baseline visit (scheduled or unscheduled) that
-has a recorded dose. Compared within patients with both doses by the paired Wilcoxon signed-rank
-test (R ``wilcox.test(last, baseline, paired = TRUE)`` defaults).
+(prednisolone-equivalent, DATA_CONTRACT.md) as the derivation records them in the analysis set:
+the baseline visit's, and the latest-dated visit's after the baseline visit within the follow-up
+window (scheduled or unscheduled) that has a recorded dose. Compared within patients with both
+doses by the paired Wilcoxon signed-rank test (R ``wilcox.test(last, baseline, paired = TRUE)``
+defaults).
 """
 
 from __future__ import annotations
@@ -15,7 +16,10 @@ import pandas as pd
 from myoild.scales import PROSPECTIVE_GROUPS_AND_ALL, analysed_patients, with_all_group
 from myoild.stats.nonparametric import median_quartiles, wilcoxon_signed_rank
 
-DOSE = "prednisolone_mg_day"
+#: Derived per patient by myoild.derive (analysis set): the baseline visit's dose and the dose of the
+#: last visit after baseline within the follow-up window that has one.
+BASELINE = "pred_baseline_mg_day"
+LAST = "pred_last_mg_day"
 GLUCOCORTICOID_COLUMNS = (
     "group",
     "n_patients",
@@ -31,31 +35,16 @@ GLUCOCORTICOID_COLUMNS = (
 )
 
 
-def glucocorticoid_doses(visits: pd.DataFrame, analysis_set: pd.DataFrame) -> pd.DataFrame:
-    """Per included prospective patient: ``group``, ``baseline_mg_day``, ``last_mg_day``, ``last_visit``,
-    ``last_visit_date`` (empty where no dose was recorded)."""
-    patients = analysed_patients(analysis_set, "prospective")
-    doses = visits.loc[visits["patient_id"].isin(patients["patient_id"]), ["patient_id", "visit_date", "visit", DOSE]]
-    doses = doses.sort_values(["patient_id", "visit_date"], kind="mergesort")
-    baseline = doses[doses["visit"].eq("baseline")].drop_duplicates("patient_id")
-    baseline = baseline.rename(columns={"visit_date": "baseline_date", DOSE: "baseline_mg_day"})
-    later = doses.merge(baseline[["patient_id", "baseline_date"]], on="patient_id")
-    later = later[(later["visit_date"] > later["baseline_date"]) & later[DOSE].notna()]
-    last = later.drop_duplicates("patient_id", keep="last").rename(
-        columns={DOSE: "last_mg_day", "visit": "last_visit", "visit_date": "last_visit_date"}
-    )
-    result = patients.merge(baseline[["patient_id", "baseline_mg_day"]], on="patient_id", how="left").merge(
-        last[["patient_id", "last_mg_day", "last_visit", "last_visit_date"]], on="patient_id", how="left"
-    )
-    result[["baseline_mg_day", "last_mg_day"]] = result[["baseline_mg_day", "last_mg_day"]].astype("float64")
-    return result
-
-
-def glucocorticoid_sparing(visits: pd.DataFrame, analysis_set: pd.DataFrame) -> pd.DataFrame:
+def glucocorticoid_sparing(analysis_set: pd.DataFrame) -> pd.DataFrame:
     """Baseline vs last-visit dose per prospective group and ``all``: the patients analysed (``n``:
     with both doses, of ``n_patients``), median and quartiles (R type 7) of each dose over those
     patients, the paired Wilcoxon p-value and its variant (``exact`` or ``normal_cc``)."""
-    doses = with_all_group(glucocorticoid_doses(visits, analysis_set))
+    patients = analysed_patients(analysis_set, "prospective").merge(
+        analysis_set[["patient_id", BASELINE, LAST]], on="patient_id", validate="one_to_one"
+    )
+    doses = with_all_group(
+        patients.assign(baseline_mg_day=patients[BASELINE].astype("float64"), last_mg_day=patients[LAST].astype("float64"))
+    )
     n_patients = doses.groupby("group").size()
     paired = doses.dropna(subset=["baseline_mg_day", "last_mg_day"])
     summary = pd.DataFrame({"n_patients": n_patients}).reindex(list(PROSPECTIVE_GROUPS_AND_ALL))

@@ -21,7 +21,6 @@ rule scales:
 
 rule glucocorticoids:
     input:
-        visits=VALIDATED["visits"],
         analysis_set=ANALYSIS_SET,
     output:
         sparing=f"{RESULTS}/tables/glucocorticoids.tsv",

@@ -7,7 +7,5 @@ from myoild.pipeline import rule_log
 from myoild.tabular import write_tsv
 
 with rule_log(snakemake.log[0]):
-    table = glucocorticoid_sparing(
-        pd.read_parquet(snakemake.input.visits), pd.read_parquet(snakemake.input.analysis_set)
-    )
+    table = glucocorticoid_sparing(pd.read_parquet(snakemake.input.analysis_set))
     write_tsv(table, snakemake.output.sparing)
