@@ -10,7 +10,7 @@ every level row. The first row (``patients``) gives the group sizes.
 
 Tests and summaries: ``hypothesis_tests`` and ``summaries`` (Student's t for mean (SD) rows,
 Mann-Whitney for median (IQR) rows, chi-square or Fisher for n (%) rows). The drug rows of
-Table 1 define the groups and are not tested. SMD: the contrast's first group minus the other
+Table 1 define the groups and are neither tested nor given an SMD. SMD: the contrast's first group minus the other
 (retrospective: tacrolimus - conventional; prospective: tacrolimus+pirfenidone - tacrolimus).
 
 Only included patients enter. Baseline labs are the baseline visit's values; the drugs are those
@@ -215,7 +215,8 @@ def _level_rows(spec: Characteristic, by_group: dict[str, np.ndarray], treated: 
         flags = indicators[level]
         formatted = {group: summaries.format_n_percent(values) for group, values in flags.items()}
         counts = {group: len(values) for group, values in flags.items()}
-        smd = summaries.smd_binary(flags[treated], flags[control])
+        # A row that defines the groups separates them completely: no SMD (it would be infinite).
+        smd = np.nan if spec.kind == "started" else summaries.smd_binary(flags[treated], flags[control])
         rows.append(_row(spec, level, formatted, counts, result, smd))
     return rows
 
