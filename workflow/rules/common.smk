@@ -103,11 +103,15 @@ def raw_fingerprint(wildcards, input):
 
 
 def final_outputs():
-    """Everything `rule all` asks for; each stage adds its targets here."""
+    """Every file a run leaves in the results folder but the report, the manifest and the
+    validation report (which no rule declares); each stage adds its files here."""
     return [
         *VALIDATED.values(),
         ANALYSIS_SET,
         f"{RESULTS}/cohort/flow.tsv",
+        *expand(f"{RESULTS}/weights/{{contrast}}.parquet", contrast=RETRO_CONTRASTS),
+        f"{RESULTS}/survival/models.tsv",
+        *BOOTSTRAP_CHUNKS,
         *expand(
             f"{RESULTS}/tables/table1_{{cohort}}.{{ext}}",
             cohort=COHORTS,
