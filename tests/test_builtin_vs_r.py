@@ -1,0 +1,70 @@
+"""The pipeline's own path on the built-in cohort (files -> validation -> derivation -> contrast
+weights -> survival tables) reproduces R's glm + coxph + survfit on the same patients
+(tests/reference/builtin_<endpoint>.json, made by make_reference.R from export_builtin_cohort.py).
+The issue asks for 1e-4 (Cox, tests) and 1e-6 (Kaplan-Meier); the tests hold 1e-8."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from myoild.derive import derive_cohort
+from myoild.survival import contrast_survival
+from myoild.synth import generate_cohort, write_cohort
+from myoild.validate import validate_folder
+from myoild.weighting import WeightingOptions, contrast_weights
+
+REFERENCE = Path(__file__).parent / "reference"
+RTOL = 1e-8
+CONTRAST = "tacrolimus_vs_conventional"
+OPTIONS = WeightingOptions(
+    covariates=("age_years", "sex", "diagnosis", "initial_pred_mg_day", "plasma_exchange", "ivig")
+)
+
+
+@pytest.fixture(scope="module")
+def pipeline(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("builtin")
+    write_cohort(generate_cohort(), folder)
+    analysis_set = derive_cohort(validate_folder(folder).tables).analysis_set
+    weights = contrast_weights(analysis_set, CONTRAST, OPTIONS).weights
+    return weights, contrast_survival(analysis_set, CONTRAST, ["death", "relapse"], weights)
+
+
+def reference(endpoint: str) -> dict:
+    return json.loads((REFERENCE / f"builtin_{endpoint}.json").read_text())
+
+
+def test_propensity_scores_and_weights_equal_glm(pipeline):
+    weights, _ = pipeline
+    r = reference("death")
+    np.testing.assert_allclose(weights["ps"], r["glm"]["ps"], rtol=RTOL)
+    np.testing.assert_allclose(weights["weight"], r["weights"]["ATE"], rtol=RTOL)
+
+
+@pytest.mark.parametrize("endpoint", ["death", "relapse"])
+def test_iptw_and_unadjusted_cox_equal_coxph(pipeline, endpoint):
+    _, results = pipeline
+    models = results.models.set_index(["endpoint", "model"])
+    r = reference(endpoint)["cox"]
+    iptw, unadjusted = models.loc[(endpoint, "cox_iptw")], models.loc[(endpoint, "cox_unadjusted")]
+    for ours, theirs in ((iptw, r["efron_weighted"]), (unadjusted, r["efron_unweighted"])):
+        for column, key in (("hr", "hr"), ("ci_low", "ci_low"), ("ci_high", "ci_high"), ("se_log_hr", "se"), ("p_value", "p")):
+            assert ours[column] == pytest.approx(theirs[key], rel=RTOL), (column, ours["model"])
+        assert ours["events"] == theirs["nevent"]
+    assert iptw["logrank_p"] == pytest.approx(r["efron_weighted"]["robscore_p"], rel=RTOL)
+
+
+@pytest.mark.parametrize("endpoint", ["death", "relapse"])
+def test_weighted_kaplan_meier_equals_survfit(pipeline, endpoint):
+    _, results = pipeline
+    km = results.km[(results.km["endpoint"] == endpoint) & results.km["weighted"]]
+    r = reference(endpoint)["km"]["weighted"]
+    for group, stratum in (("tacrolimus", ".t=1"), ("conventional", ".t=0")):
+        rows = np.array(r["strata"]) == stratum
+        ours = km[km["group"] == group]
+        np.testing.assert_array_equal(ours["time_days"], np.array(r["time"])[rows])
+        np.testing.assert_allclose(ours["survival"], np.array(r["surv"])[rows], rtol=1e-10)
+        np.testing.assert_allclose(ours["ci_low"], np.array(r["lower"])[rows], rtol=RTOL)
+        np.testing.assert_allclose(ours["ci_high"], np.array(r["upper"])[rows], rtol=RTOL)
