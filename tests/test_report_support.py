@@ -89,7 +89,7 @@ def build_results(folder: Path, config: dict = CONFIG) -> Path:
         "hrct_deltas": deltas,
         "hrct_exclusions": exclusions,
         "scales": scales,
-        "glucocorticoids": glucocorticoid_sparing(tables["visits"], analysis_set),
+        "glucocorticoids": glucocorticoid_sparing(analysis_set),
         "adverse_events": events,
     }
     for cohort in COHORTS:

@@ -20,6 +20,7 @@ import pytest
 
 from myoild.stats import (
     ConvergenceWarning,
+    TwoGroupCox,
     aeq_times,
     fit_cox,
     logrank_test,
@@ -276,6 +277,125 @@ def test_km_infinitesimal_jackknife_by_hand():
     # Whole-number weights keep Greenwood (R's rule), as frequency weights should.
     greenwood = weighted_km(data.assign(w=[1.0, 3.0]), "t", "e", "w")
     close(greenwood["std_err"].iloc[0], 0.75 * math.sqrt(1 / (4 * 3)), rtol=1e-14)
+
+
+# --- the two-group engine and frequency counts ---------------------------------------------------
+
+# Resample-like counts for the ties data: 0 to 3 copies of each row (seeded).
+COUNTS = np.random.default_rng(20220912).multinomial(300, np.full(300, 1 / 300)).astype(float)
+
+
+def duplicated(values, counts=COUNTS):
+    """Rows repeated ``counts`` times: what frequency counts stand for."""
+    return np.repeat(np.asarray(values), counts.astype(int), axis=0)
+
+
+def assert_same_fit(fit, other, rtol=1e-10):
+    close(fit.coef, other.coef, rtol)
+    close(fit.var, other.var, rtol)
+    close(fit.naive_var, other.naive_var, rtol)
+    close(fit.loglik, other.loglik, rtol)
+    close(fit.score_test, other.score_test, rtol)
+    if fit.robust:
+        close(fit.robust_score_test, other.robust_score_test, rtol)
+    assert (fit.iterations, fit.n, fit.events) == (other.iterations, other.n, other.events)
+
+
+@pytest.mark.parametrize("ties", ["efron", "breslow"])
+@pytest.mark.parametrize("cluster", [False, True])
+def test_two_group_engine_equals_the_general_engine(ties, cluster):
+    # x = 2 * treated is not 0/1, so fit_cox takes the general (row) engine: its coefficient is
+    # half the two-group one, its variances a quarter, everything else equal.
+    data, _ = TIES
+    w = data["w"].to_numpy()
+    labels = data["cluster"].to_numpy() if cluster else None
+    treated = data["treated"].to_numpy(float)
+    two_group = fit_cox(data["time"], data["event"], treated, w, ties=ties, cluster=labels)
+    general = fit_cox(data["time"], data["event"], 2 * treated, w, ties=ties, cluster=labels)
+    close(two_group.coef, 2 * general.coef, rtol=1e-10)
+    close(two_group.var, 4 * general.var, rtol=1e-10)
+    close(two_group.naive_var, 4 * general.naive_var, rtol=1e-10)
+    close(two_group.loglik, general.loglik, rtol=1e-12)
+    close(
+        [two_group.score_test, two_group.robust_score_test],
+        [general.score_test, general.robust_score_test],
+        rtol=1e-10,
+    )
+    assert two_group.iterations == general.iterations
+
+
+@pytest.mark.parametrize("ties", ["efron", "breslow"])
+@pytest.mark.parametrize("columns", [["treated"], ["treated", "age"]])
+def test_counts_are_duplicated_rows(ties, columns):
+    # Counts are frequency counts: the fit (robust variance with every duplicate its own
+    # cluster, robust score test, n and events counting duplicates) equals the fit on the
+    # duplicated rows, for the two-group and the general engine; rows counted 0 drop out.
+    data, _ = TIES
+    x = data[columns].to_numpy(float)
+    counted = fit_cox(data["time"], data["event"], x, data["w"], counts=COUNTS, ties=ties)
+    repeated = fit_cox(
+        duplicated(data["time"]),
+        duplicated(data["event"]),
+        duplicated(x),
+        duplicated(data["w"]),
+        ties=ties,
+    )
+    assert_same_fit(counted, repeated)
+    assert counted.n == COUNTS.sum() and counted.robust
+    # With clusters, duplicates share their row's cluster, as duplicating the column would.
+    labels = data["cluster"].to_numpy()
+    counted = fit_cox(
+        data["time"], data["event"], x, data["w"], counts=COUNTS, ties=ties, cluster=labels
+    )
+    repeated = fit_cox(
+        duplicated(data["time"]),
+        duplicated(data["event"]),
+        duplicated(x),
+        duplicated(data["w"]),
+        ties=ties,
+        cluster=duplicated(labels),
+    )
+    assert_same_fit(counted, repeated)
+
+
+def test_efron_counts_are_not_case_weights():
+    # Two deaths at t = 1 (x = 1, 0), one at t = 2 (x = 0), the x = 1 row counted twice. As rows
+    # (counts): three deaths at t = 1, Efron's steps 0, 1/3, 2/3. As a case weight of 2: two
+    # deaths at t = 1 with mean weight 3/2, steps 0, 1/2. Breslow has no steps: both agree.
+    time, event, x = [1.0, 1.0, 2.0], [1.0, 1.0, 1.0], [1.0, 0.0, 0.0]
+    twice = np.array([2.0, 1.0, 1.0])
+    for ties, same in (("efron", False), ("breslow", True)):
+        counted = fit_cox(time, event, x, counts=twice, ties=ties)
+        weighted = fit_cox(time, event, x, twice, ties=ties, robust=False)
+        rows = fit_cox([1.0, 1.0, 1.0, 2.0], [1.0] * 4, [1.0, 1.0, 0.0, 0.0], ties=ties)
+        close(counted.coef, rows.coef, rtol=1e-12)
+        assert bool(np.isclose(counted.coef[0], weighted.coef[0], rtol=1e-6)) is same
+
+
+def test_two_group_cox_refits_with_new_weights_and_counts():
+    # Sorted once, fitted many times: each fit is the fit_cox of the same arrays.
+    data, _ = TIES
+    model = TwoGroupCox(data["time"], data["event"], data["treated"])
+    for weights, counts in ((data["w"], None), (None, COUNTS), (data["w"] ** 2, COUNTS)):
+        expected = fit_cox(data["time"], data["event"], data["treated"], weights, counts=counts)
+        assert_same_fit(model.fit(weights, counts), expected, rtol=1e-13)
+
+
+def test_weights_as_an_array_equal_weights_as_a_column():
+    data, ref = GBSG
+    by_name = weighted_cox(data, "rfstime", "status", "hormon", weights="w")
+    by_array = weighted_cox(data, "rfstime", "status", "hormon", weights=data["w"].to_numpy())
+    assert by_array == by_name
+
+
+def test_counts_are_checked():
+    data = pd.DataFrame({"t": [1.0, 2, 3], "e": [1, 0, 1], "x": [0, 1, 1]})
+    with pytest.raises(ValueError, match="whole numbers"):
+        fit_cox(data["t"], data["e"], data["x"], counts=[1.0, 0.5, 1.0])
+    with pytest.raises(ValueError, match="whole numbers"):
+        fit_cox(data["t"], data["e"], data["x"], counts=[1, -1, 1])
+    with pytest.raises(ValueError, match="no events"):
+        fit_cox(data["t"], data["e"], data["x"], counts=[0, 1, 0])
 
 
 # --- errors and warnings ------------------------------------------------------------------------

@@ -20,11 +20,14 @@ from myoild.stats import (
     WeightWarning,
     balance_table,
     balancing_weights,
+    design_matrix,
     effective_sample_size,
     kish_ess,
+    logistic_regression,
     propensity_model,
     propensity_weights,
 )
+from myoild.stats.propensity import weighted_percentiles
 
 REFERENCE = Path(__file__).parent / "reference"
 RTOL = 1e-8
@@ -167,6 +170,77 @@ def test_missing_covariate_is_an_error():
         propensity_weights(data.assign(sex="F", age=[1.0, np.nan, 3, 4]), "t", ["age"])
     with pytest.raises(ValueError, match="both"):
         propensity_weights(data.assign(t=1), "t", ["age"])
+
+
+# --- frequency counts (bootstrap resamples) -----------------------------------------------------
+
+COUNTS = np.random.default_rng(20220912).multinomial(300, np.full(300, 1 / 300))
+
+
+def test_logistic_regression_with_counts_is_the_fit_on_duplicated_rows():
+    data, ref = DATA["ties"]
+    x = design_matrix(data, ref["meta"]["covariates"]).values
+    y = data["treated"].to_numpy(float)
+    counted = logistic_regression(x, y, counts=COUNTS)
+    rows = np.repeat(np.arange(len(data)), COUNTS)
+    repeated = logistic_regression(x[rows], y[rows])
+    close(counted.fitted[rows], repeated.fitted, rtol=1e-12)
+    close(counted.coef, repeated.coef, rtol=1e-10)
+    close(counted.cov, repeated.cov, rtol=1e-10)
+    close(counted.deviance, repeated.deviance, rtol=1e-12)
+    assert counted.iterations == repeated.iterations and counted.converged
+
+
+def test_a_column_constant_among_counted_rows_is_aliased():
+    # ivig = 1 only in rows counted 0: constant in the resample, so aliased as R would on the
+    # duplicated rows, and the scores of the counted rows are the fit without it.
+    data, ref = DATA["ties"]
+    x = design_matrix(data, ref["meta"]["covariates"]).values
+    y = data["treated"].to_numpy(float)
+    counts = np.where(x[:, -1] == 1, 0, COUNTS)
+    fit = logistic_regression(x, y, counts=counts)
+    assert list(fit.aliased) == [False] * (x.shape[1] - 1) + [True] and np.isnan(fit.coef[-1])
+    without = logistic_regression(x[:, :-1], y, counts=counts)
+    close(fit.fitted[counts > 0], without.fitted[counts > 0], rtol=1e-12)
+
+
+def test_separation_is_judged_on_counted_rows_only():
+    # x separates the groups only once the rows counted 0 (x = 2, 5: the overlap) are left out.
+    x = np.array([[1.0], [2.0], [3.0], [4.0], [5.0], [6.0]])
+    y = np.array([0.0, 1.0, 0.0, 1.0, 0.0, 1.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        logistic_regression(x, y, counts=np.array([1, 1, 1, 1, 1, 1]))
+    with pytest.warns(ConvergenceWarning, match="0 or 1"):
+        logistic_regression(x, y, counts=np.array([1, 0, 1, 1, 0, 1]))
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"stabilized": True}, {"truncate": (5, 90)}, {"estimand": "ATT", "truncate": (1, 99)}],
+)
+def test_balancing_weights_with_counts_are_those_of_duplicated_rows(options):
+    data, ref = DATA["ties"]
+    ps = np.asarray(ref["glm"]["ps"])
+    treated = data["treated"].to_numpy()
+    rows = np.repeat(np.arange(len(data)), COUNTS)
+    counted = balancing_weights(ps, treated, counts=COUNTS, **options)
+    close(counted[rows], balancing_weights(ps[rows], treated[rows], **options), rtol=1e-14)
+
+
+def test_weighted_percentiles_by_hand_and_as_numpy():
+    # Values 3, 1, 2 counted 2, 0, 3: the sorted rows 2 2 2 3 3 (1 is not drawn). R type 7 at
+    # 10 %: position 0.4 -> 2; at 90 %: position 3.6 -> 3; at 70 %: 2.8 -> 2 + 0.8 (3 - 2).
+    values = np.array([3.0, 1.0, 2.0])
+    close(
+        weighted_percentiles(values, [10, 90, 70], np.array([2, 0, 3])), [2.0, 3.0, 2.8], rtol=1e-15
+    )
+    sample = np.random.default_rng(1).gamma(2.0, size=57)
+    close(
+        weighted_percentiles(sample, [0, 1, 37.5, 99, 100]),
+        np.percentile(sample, [0, 1, 37.5, 99, 100]),
+        rtol=1e-14,
+    )
 
 
 # --- balance ------------------------------------------------------------------------------------

@@ -20,27 +20,29 @@ SNAKEMAKE = Path(sys.executable).with_name("snakemake")
 pytestmark = pytest.mark.slow
 
 
-def command(workdir: Path, results: str, *extra: str) -> list[str]:
+def command(workdir: Path, results: str, *extra: str, config: tuple[str, ...] = ()) -> list[str]:
+    """The snakemake command line; ``config`` adds KEY=VALUE items to the one ``--config`` (a second
+    ``--config`` flag would replace the first)."""
     return [
         str(SNAKEMAKE),
         "--snakefile", str(ROOT / "Snakefile"),
         "--directory", str(workdir),
         "--configfile", str(ROOT / "config" / "config.yaml"), str(workdir / "small.yaml"),
-        "--config", f"results_dir={results}", f"logs_dir=logs_{results}",
+        "--config", f"results_dir={results}", f"logs_dir=logs_{results}", *config,
         "--cores", "2",
         *extra,
     ]
 
 
-def run(workdir: Path, results: str, *extra: str) -> subprocess.CompletedProcess:
-    done = subprocess.run(command(workdir, results, *extra), capture_output=True, text=True, timeout=600)
+def run(workdir: Path, results: str, *extra: str, config: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
+    done = subprocess.run(command(workdir, results, *extra, config=config), capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-4000:]
     return done
 
 
-def planned_jobs(workdir: Path, results: str, *extra: str) -> dict[str, int]:
+def planned_jobs(workdir: Path, results: str, config: tuple[str, ...] = ()) -> dict[str, int]:
     """The jobs a dry run would run, from its job-stats table."""
-    out = run(workdir, results, "--dry-run", *extra).stdout
+    out = run(workdir, results, "--dry-run", config=config).stdout
     if "Nothing to be done" in out:
         return {}
     table = out.split("Job stats:")[1].split("total")[0].splitlines()[3:]
@@ -96,7 +98,7 @@ def test_touching_inputs_and_outputs_reruns_nothing(workdir):
 
 
 def test_a_changed_parameter_reruns_exactly_what_depends_on_it(workdir):
-    planned = planned_jobs(workdir, "first", "--config", "survival={ties: breslow}")
+    planned = planned_jobs(workdir, "first", config=("survival={ties: breslow}",))
     assert planned == {
         "survival": 1,
         "bootstrap_chunk": 4,

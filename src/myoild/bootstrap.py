@@ -8,6 +8,10 @@ which order chunks run. With ``stratify="treatment"`` each treatment group is re
 size; with ``"none"`` the whole contrast is. A replicate whose fit fails (no event in a treatment
 group, a propensity model that does not converge or separates the groups) is kept with its
 ``status`` and counted; the percentile interval uses the replicates that succeeded.
+
+A replicate is computed from how often each patient is drawn (frequency counts), on the
+contrast's patients coded and sorted once: the propensity model, weights and Cox model with
+counts equal their fits on the duplicated rows (``myoild.stats``), without making those rows.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import pandas as pd
 
 from myoild.contract import RETRO_CONTRASTS
 from myoild.contrasts import contrast_patients
-from myoild.stats import ConvergenceWarning, balancing_weights, design_matrix, fit_cox, logistic_regression
+from myoild.stats import ConvergenceWarning, TwoGroupCox, balancing_weights, design_matrix, logistic_regression
 from myoild.weighting import WeightingOptions
 
 CHUNK_COLUMNS = ["replicate", "contrast", "endpoint", "log_hr", "status"]
@@ -51,44 +55,45 @@ def replicate_counts(treated: np.ndarray, seed: int, contrast_number: int, repli
 
 
 class _Contrast:
-    """A contrast's arrays, coded once and reused by every replicate."""
+    """A contrast's arrays, coded and sorted once and reused by every replicate: a replicate
+    changes only how often each patient counts (frequency counts), never the order."""
 
     def __init__(self, analysis_set: pd.DataFrame, contrast: str, endpoints: list[str], options: WeightingOptions):
         patients = contrast_patients(analysis_set, contrast)
         patients = patients[~patients[list(options.covariates)].isna().any(axis=1)].reset_index(drop=True)
         self.treated = patients["treated"].to_numpy()
         self.design = design_matrix(patients, list(options.covariates)).values
-        self.outcomes = {
-            endpoint: (
-                patients[f"{endpoint}_time_days"].to_numpy(float),
-                patients[f"{endpoint}_event"].to_numpy(float),
-            )
-            for endpoint in endpoints
-        }
+        self.outcomes = {}
+        for endpoint in endpoints:
+            time = patients[f"{endpoint}_time_days"].to_numpy(float)
+            event = patients[f"{endpoint}_event"].to_numpy(float)
+            # The Cox model sorted once; deaths by group, to find a resample without any.
+            deaths = (event * self.treated, event * (1 - self.treated))
+            self.outcomes[endpoint] = (TwoGroupCox(time, event, self.treated), deaths)
         self.options = options
 
 
 def _replicate(data: _Contrast, counts: np.ndarray, ties: str) -> dict[str, tuple[float, str]]:
-    rows = np.repeat(np.arange(counts.size), counts)
-    treated = data.treated[rows]
+    """The procedure refitted on the resample: each fit takes the counts as frequency counts,
+    which gives exactly the fit on the duplicated rows (logistic_regression, fit_cox)."""
+    counts = counts.astype(float)
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         try:
-            fit = logistic_regression(data.design[rows], treated)
+            fit = logistic_regression(data.design, data.treated, counts=counts)
         except ConvergenceWarning as warning:
             status = "propensity_separation" if "separation" in str(warning) else "propensity_not_converged"
             return {endpoint: (np.nan, status) for endpoint in data.outcomes}
     options = data.options
     weight = balancing_weights(
-        fit.fitted, treated, options.estimand, options.stabilized, options.truncate_percentiles
+        fit.fitted, data.treated, options.estimand, options.stabilized, options.truncate_percentiles, counts=counts
     )
     results = {}
-    for endpoint, (time, event) in data.outcomes.items():
-        event = event[rows]
-        if event[treated == 1].sum() == 0 or event[treated == 0].sum() == 0:
+    for endpoint, (model, (deaths_treated, deaths_control)) in data.outcomes.items():
+        if counts.dot(deaths_treated) == 0 or counts.dot(deaths_control) == 0:
             results[endpoint] = (np.nan, "no_event_in_a_group")
             continue
-        cox = fit_cox(time[rows], event, treated.astype(float), weight, ties=ties, robust=False)
+        cox = model.fit(weight, counts, ties=ties, robust=False)
         results[endpoint] = (float(cox.coef[0]), "ok") if cox.converged else (np.nan, "cox_not_converged")
     return results
 

@@ -5,7 +5,7 @@ Works on any DataFrame (it knows no cohort and no Snakemake); numbers follow R (
 """
 
 from .balance import balance_table, effective_sample_size, kish_ess
-from .cox import CoxFit, CoxResult, fit_cox, weighted_cox
+from .cox import CoxFit, CoxResult, TwoGroupCox, fit_cox, weighted_cox
 from .design import Design, design_matrix
 from .inference import ConvergenceWarning, WeightWarning
 from .km import weighted_km
@@ -28,6 +28,7 @@ __all__ = [
     "LogisticFit",
     "LogrankResult",
     "PropensityModel",
+    "TwoGroupCox",
     "WeightWarning",
     "aeq_times",
     "balance_table",

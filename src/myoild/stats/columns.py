@@ -12,9 +12,10 @@ import pandas as pd
 
 def column_values(df: pd.DataFrame, name: str):
     """The values of column ``name`` of ``df``: a numpy or pandas extension array."""
-    if name not in df.columns:
-        raise KeyError(f"column {name!r} not in the data frame")
-    loc = df.columns.get_loc(name)
+    try:
+        loc = df.columns.get_loc(name)
+    except KeyError:
+        raise KeyError(f"column {name!r} not in the data frame") from None
     if not isinstance(loc, int):
         raise ValueError(f"column name {name!r} is not unique")
     # pandas' own accessor skips building a Series, which costs ~15 us a column once the frame
@@ -26,6 +27,8 @@ def column_values(df: pd.DataFrame, name: str):
 def as_float(values, name: str) -> np.ndarray:
     """Numeric or boolean values as float64; missing values are an error (R would drop the row)."""
     if isinstance(values, np.ndarray) and values.dtype.kind in "fiub":
+        if values.dtype.kind != "f":  # numpy integers and booleans cannot be missing
+            return values.astype(float)
         values = values.astype(float, copy=False)
     else:  # nullable and object columns
         values = pd.Series(values).to_numpy(dtype=float, na_value=np.nan)
@@ -41,7 +44,8 @@ def column(df: pd.DataFrame, name: str) -> np.ndarray:
 
 def is_binary(values: np.ndarray) -> bool:
     """True when every value is 0 or 1."""
-    return bool(((values == 0.0) | (values == 1.0)).all())
+    # A value equals its truth value (0 or 1) exactly when it is 0 or 1; NaN is truthy.
+    return bool((values.astype(bool) == values).all())
 
 
 def binary_column(df: pd.DataFrame, name: str) -> np.ndarray:
@@ -50,3 +54,14 @@ def binary_column(df: pd.DataFrame, name: str) -> np.ndarray:
     if not is_binary(values):
         raise ValueError(f"column {name!r} must be coded 0/1")
     return values
+
+
+def checked_counts(counts, n: int) -> np.ndarray:
+    """Frequency counts (row i stands for ``counts[i]`` identical rows) as floats: whole numbers
+    >= 0, one per observation, not all zero."""
+    counts = np.asarray(counts, dtype=float)
+    if counts.shape != (n,):
+        raise ValueError("counts must have one value per observation")
+    if not (counts.min() >= 0 and (counts == np.floor(counts)).all() and counts.sum() > 0):
+        raise ValueError("counts must be whole numbers >= 0, not all zero")
+    return counts

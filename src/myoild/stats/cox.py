@@ -37,12 +37,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .columns import binary_column, column, is_binary
+from .columns import as_float, binary_column, checked_counts, column, is_binary
 from .cox_likelihood import RowLikelihood, TwoGroupLikelihood
 from .inference import ConvergenceWarning, chisq_p, normal_p, normal_quantile
 from .logrank import survdiff
 from .survdata import (
-    checked_counts,
     checked_survival,
     checked_weights,
     survival_data,
@@ -84,6 +83,8 @@ def _solve(matrix, rhs):
 
 def _quadratic_form(vector, matrix) -> float:
     """``v' M^{-1} v`` (R's ``coxph.wtest``)."""
+    if isinstance(matrix, float):
+        return vector * vector / matrix
     return float(np.dot(vector, _solve(matrix, vector)))
 
 
@@ -104,12 +105,15 @@ def _cluster_codes(cluster, n: int) -> np.ndarray | None:
     return codes
 
 
-def _fit_model(model, ties: str, robust: bool, residual_sums, eps: float, max_iter: int) -> CoxFit:
+def _fit_model(model, ties: str, robust: bool, sandwich, eps: float, max_iter: int) -> CoxFit:
     """Newton-Raphson on ``model`` (a ``RowLikelihood`` or ``TwoGroupLikelihood``) as coxfit6,
-    then the variances and tests; ``residual_sums(state)`` gives the sandwich's pieces."""
+    then the variances and tests. ``sandwich(estimate, null)`` gives the sandwich's pieces: the
+    crossproduct of the weighted score residuals (summed within clusters) at the estimate, and
+    at beta = 0 their sum and crossproduct."""
     beta = model.zero
+    scalar = isinstance(beta, float)  # one 0/1 covariate: the state holds floats
     start = model.evaluate(beta)
-    if not (np.diagonal(np.atleast_2d(start.information)) > 0).all():
+    if not (start.information > 0 if scalar else (np.diag(start.information) > 0).all()):
         raise ValueError("a covariate does not vary within the risk sets: no information")
     step = _solve(start.information, start.score)
     score_test = float(np.dot(start.score, step))
@@ -118,7 +122,9 @@ def _fit_model(model, ties: str, robust: bool, residual_sums, eps: float, max_it
     halving, converged, iterations = 0, False, 0
     for iterations in range(1, max_iter + 1):
         trial = model.evaluate(new_beta)
-        finite = math.isfinite(trial.loglik) and np.isfinite(trial.information).all()
+        finite = math.isfinite(trial.loglik) and (
+            math.isfinite(trial.information) if scalar else np.isfinite(trial.information).all()
+        )
         if finite and abs(1.0 - best / trial.loglik) <= eps:
             beta, best, current, converged = new_beta, trial.loglik, trial, True
             break
@@ -132,25 +138,26 @@ def _fit_model(model, ties: str, robust: bool, residual_sums, eps: float, max_it
     else:
         current = model.evaluate(beta)
         best = current.loglik
-    identity = np.eye(beta.size) if isinstance(beta, np.ndarray) else 1.0
-    naive_var = _solve(current.information, identity)
+    naive_var = _solve(current.information, 1.0 if scalar else np.eye(beta.size))
     _warn_convergence(converged, np.dot(current.score, naive_var), beta, eps)
 
     var, robust_score = naive_var, None
     if robust:
-        _, meat = residual_sums(current)
-        var = np.dot(np.dot(naive_var, meat), naive_var)
-        total, meat_null = residual_sums(start)
-        robust_score = _quadratic_form(total, meat_null)
+        meat, total_null, meat_null = sandwich(current, start)
+        var = naive_var * meat * naive_var if scalar else naive_var.dot(meat).dot(naive_var)
+        robust_score = _quadratic_form(total_null, meat_null)
+    wald_test = _quadratic_form(beta, var)
+    if scalar:
+        beta, var, naive_var = np.array([beta]), np.array([[var]]), np.array([[naive_var]])
     return CoxFit(
-        coef=np.atleast_1d(beta),
-        var=np.atleast_2d(var),
-        naive_var=np.atleast_2d(naive_var),
+        coef=beta,
+        var=var,
+        naive_var=naive_var,
         robust=robust,
         loglik=(start.loglik, best),
         score_test=score_test,
         robust_score_test=robust_score,
-        wald_test=_quadratic_form(beta, var),
+        wald_test=wald_test,
         iterations=iterations,
         converged=converged,
         n=int(model.n),
@@ -173,12 +180,12 @@ class TwoGroupCox:
         if x.shape != time.shape or not is_binary(x):
             raise ValueError("x must be one 0/1 value per observation")
         order, _, time_index, times = time_order(time, timefix)
-        n = time.size
+        n, n_times = time.size, times.size
         index = np.empty(n, dtype=np.int64)
         index[order] = time_index
-        #: each row's cell: 4 * time index + 2 * group + status
-        self.cell = 4 * index + (2 * x + event).astype(np.int64)
-        self.n_times = times.size
+        #: each row's cell: (2 group + status) n_times + its distinct time's index
+        self.cell = ((2 * x + event) * n_times).astype(np.int64) + index
+        self.n_times = n_times
         self.n = n
 
     def fit(
@@ -206,25 +213,25 @@ class TwoGroupCox:
         else:
             risk_weight = w if c is None else w * c
         totals = np.bincount(self.cell, risk_weight, size)
-        rows = totals if w is None else np.bincount(self.cell, c, size)
-        n_dead = rows[1::2].reshape(-1, 2).sum(axis=1)
+        rows = (totals if w is None else np.bincount(self.cell, c, size)).reshape(4, -1)
+        n_dead = rows[1] + rows[3]
         if not n_dead.any():
             raise ValueError("no events: the Cox model cannot be fitted")
-        model = TwoGroupLikelihood(totals.reshape(-1, 2, 2), n_dead, ties)
-        model.n, model.events = rows.sum(), n_dead.sum()
+        model = TwoGroupLikelihood(totals.reshape(4, -1), n_dead, ties, n if c is None else c.sum())
 
-        def residual_sums(state):
-            residuals = model.cell_residuals(state)
+        def sandwich(estimate, null):
+            residuals = model.cell_residuals(estimate, null)
             if codes is None:  # rows of a cell share their residual
                 squares = totals if w is None else np.bincount(self.cell, risk_weight * w, size)
-                return totals.dot(residuals), squares.dot(residuals * residuals)
-            row_sums = residuals.take(self.cell)
+                meat, meat_null = (residuals * residuals).dot(squares)
+                return meat, float(residuals[1].dot(totals)), meat_null
+            row_residuals = residuals.take(self.cell, axis=1)
             if risk_weight is not None:
-                row_sums *= risk_weight
-            summed = np.bincount(codes, row_sums)
-            return summed.sum(), summed.dot(summed)
+                row_residuals *= risk_weight
+            summed, summed_null = (np.bincount(codes, row) for row in row_residuals)
+            return summed.dot(summed), summed_null.sum(), summed_null.dot(summed_null)
 
-        return _fit_model(model, ties, robust, residual_sums, eps, max_iter)
+        return _fit_model(model, ties, robust, sandwich, eps, max_iter)
 
 
 def fit_cox(
@@ -272,9 +279,20 @@ def fit_cox(
     count = None if c is None else c.take(data.order)
     model = RowLikelihood(data, x.take(data.order, axis=0), ties, count)
     sorted_codes = None if codes is None else codes.take(data.order)
-    return _fit_model(
-        model, ties, robust, lambda state: model.residual_sums(state, sorted_codes), eps, max_iter
-    )
+
+    def sandwich(estimate, null):
+        _, meat = model.residual_sums(estimate, sorted_codes)
+        return (meat, *model.residual_sums(null, sorted_codes))
+
+    return _fit_model(model, ties, robust, sandwich, eps, max_iter)
+
+
+def _exp(value: float) -> float:
+    """``exp``, infinite past the float range (an infinite estimate has an infinite upper limit)."""
+    try:
+        return math.exp(value)
+    except OverflowError:
+        return math.inf
 
 
 def _warn_convergence(converged: bool, change, beta, eps: float) -> None:
@@ -282,8 +300,8 @@ def _warn_convergence(converged: bool, change, beta, eps: float) -> None:
     if not converged:
         warnings.warn("Cox model ran out of iterations and did not converge", ConvergenceWarning, 3)
         return
-    change = np.abs(change)
-    if ((change > eps) & (change > math.sqrt(eps) * np.abs(beta))).any():
+    change = abs(change)
+    if np.any((change > eps) & (change > math.sqrt(eps) * abs(beta))):
         warnings.warn(
             "Cox partial likelihood converged before the coefficient; it may be infinite "
             "(e.g. no events in one group)",
@@ -327,7 +345,7 @@ def weighted_cox(
     duration: str,
     event: str,
     treatment: str,
-    weights: str | None = None,
+    weights: str | np.ndarray | None = None,
     ties: str = "efron",
     *,
     cluster: str | None = None,
@@ -338,14 +356,18 @@ def weighted_cox(
     """Cox model of ``duration``/``event`` on the 0/1 ``treatment``, as R's
     ``coxph(Surv(duration, event) ~ treatment, weights = w, robust = TRUE, ties = ties)``.
 
-    ``weights``, ``cluster`` name columns of ``df``. Robust variance (clustered on ``cluster``,
-    default one cluster per row) when weights are given, model-based otherwise, unless
-    ``robust`` says. CI: ``exp(log_hr +- z * se)``; p: two-sided Wald.
+    ``cluster`` names a column of ``df``; ``weights`` a column, or holds one weight per row (as
+    R's ``weights = w``, without storing them in the frame first). Robust variance (clustered
+    on ``cluster``, default one cluster per row) when weights are given, model-based otherwise,
+    unless ``robust`` says. CI: ``exp(log_hr +- z * se)``; p: two-sided Wald.
     """
     time = column(df, duration)
     status = column(df, event)
     treated = binary_column(df, treatment)
-    w = None if weights is None else column(df, weights)
+    if weights is None or isinstance(weights, str):
+        w = None if weights is None else column(df, weights)
+    else:
+        w = as_float(np.asarray(weights), "weights")
     labels = None if cluster is None else df[cluster].to_numpy()
     fit = fit_cox(
         time, status, treated, w, ties=ties, robust=robust, cluster=labels, timefix=timefix
@@ -359,8 +381,7 @@ def weighted_cox(
         chisq, method = survdiff(time, status, treated, timefix=timefix).chisq, "log-rank"
     else:
         chisq, method = fit.score_test, "score"
-    with np.errstate(over="ignore"):  # an infinite estimate has an infinite upper limit
-        hr, ci_low, ci_high = np.exp([log_hr, log_hr - half_width, log_hr + half_width]).tolist()
+    hr, ci_low, ci_high = (_exp(log_hr), _exp(log_hr - half_width), _exp(log_hr + half_width))
     return CoxResult(
         hr=hr,
         ci_low=ci_low,

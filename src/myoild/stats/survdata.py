@@ -23,10 +23,11 @@ def _tied_runs(distinct: np.ndarray, tolerance: float) -> np.ndarray | None:
     if distinct.size < 2:
         return None
     gaps = distinct[1:] - distinct[:-1]
-    scale = np.abs(distinct).sum() / distinct.size  # mean(abs(y)); np.mean costs 3x a sum
     smallest = gaps.min()
-    if smallest > tolerance and smallest / scale > tolerance:  # the usual case, decided at once
+    # The usual case, decided at once: mean(abs(y)) is at most the largest abs(y).
+    if smallest > tolerance and smallest > tolerance * max(-distinct[0], distinct[-1]):
         return None
+    scale = np.abs(distinct).sum() / distinct.size  # mean(abs(y)); np.mean costs 3x a sum
     tied = (gaps <= tolerance) | (gaps / scale <= tolerance)
     return distinct[np.concatenate(([True], ~tied))]
 
@@ -91,17 +92,6 @@ def checked_weights(weight, n: int, *, positive: bool = False) -> np.ndarray:
     if not (smallest >= 0 and np.isfinite(weight.sum())):
         raise ValueError("weights must be finite and >= 0")
     return weight
-
-
-def checked_counts(counts, n: int) -> np.ndarray:
-    """Frequency counts (row i stands for ``counts[i]`` identical rows) as floats: whole numbers
-    >= 0, one per observation, not all zero."""
-    counts = np.asarray(counts, dtype=float)
-    if counts.shape != (n,):
-        raise ValueError("counts must have one value per observation")
-    if not (counts.min() >= 0 and (counts == np.floor(counts)).all() and counts.sum() > 0):
-        raise ValueError("counts must be whole numbers >= 0, not all zero")
-    return counts
 
 
 def time_order(time: np.ndarray, timefix: bool = True):
