@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,11 +25,3 @@ def rule_log(path: str | Path) -> Iterator[None]:
         finally:
             root.removeHandler(handler)
             logging.captureWarnings(False)
-
-
-def tell_user(message: str, log_path: str | Path | None = None) -> None:
-    """Print a message on the terminal (the real stderr) even inside ``rule_log``, and in the log."""
-    print(message, file=sys.__stderr__, flush=True)
-    if log_path is not None:
-        with Path(log_path).open("a", encoding="utf-8") as log:
-            print(message, file=log)
