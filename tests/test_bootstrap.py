@@ -134,12 +134,38 @@ def test_failed_replicates_are_counted_and_reported(built_in):
     models = pd.DataFrame(
         {"contrast": MAIN * 2, "endpoint": ["death", "relapse"], "model": ["cox_iptw"] * 2, "hr": [0.5, 0.6]}
     )
-    summary = bootstrap_summary(chunk, models, seed=11).set_index("endpoint")
+    summary = bootstrap_summary(chunk, models, seed=11, max_failed_fraction=1.0).set_index("endpoint")
     assert summary.at["death", "replicates"] == 40
     assert summary.at["death", "replicates_failed"] == failed
     assert summary.at["death", "failure_reasons"] == f"no_event_in_a_group={failed}"
     ok = np.exp(death.loc[death["status"] == "ok", "log_hr"])
     assert summary.at["death", "ci_low"] == pytest.approx(np.quantile(ok, 0.025))
+    assert summary.at["death", "note"] == ""
+
+
+def test_interval_left_empty_when_too_many_replicates_fail(built_in):
+    """More than max_failed_fraction failed: the survivors are a biased subset, so no interval,
+    and a note with the counts by reason; under the threshold the interval stays."""
+    analysis_set, _ = built_in
+    data = analysis_set.copy()
+    tacrolimus = (data["group"] == "tacrolimus") & (data["cohort"] == "retrospective")
+    deaths = data.index[tacrolimus & (data["death_event"] == 1)]
+    data.loc[deaths[1:], "death_event"] = 0
+    chunk = run(data, range(40))
+    failed = ((chunk["endpoint"] == "death") & (chunk["status"] != "ok")).sum()
+    models = pd.DataFrame(
+        {"contrast": MAIN * 2, "endpoint": ["death", "relapse"], "model": ["cox_iptw"] * 2, "hr": [0.5, 0.6]}
+    )
+    summary = bootstrap_summary(chunk, models, seed=11, max_failed_fraction=0.05).set_index("endpoint")
+    assert np.isnan(summary.at["death", "ci_low"]) and np.isnan(summary.at["death", "ci_high"])
+    assert summary.at["death", "note"] == (
+        f"not estimable: {failed} of 40 replicates failed (no_event_in_a_group={failed}), more than 0.05; "
+        "the replicates that succeeded are a biased subset"
+    )
+    assert summary.at["relapse", "ci_low"] < summary.at["relapse", "ci_high"]
+    assert summary.at["relapse", "note"] == ""
+    just_under = bootstrap_summary(chunk, models, seed=11, max_failed_fraction=failed / 40).set_index("endpoint")
+    assert np.isfinite(just_under.at["death", "ci_low"])
 
 
 def test_percentile_interval_covers_the_generating_hazard_ratio(built_in):
@@ -167,9 +193,10 @@ def test_bootstrap_rows_follow_their_iptw_rows():
             "p_value": [0.01, 0.02],
             "ci_method": ["robust", "model"],
             "logrank_p": [0.01, 0.02],
+            "note": ["", ""],
         }
     )
-    summary = pd.DataFrame({"contrast": MAIN, "endpoint": ["death"], "ci_low": [0.09], "ci_high": [0.62]})
+    summary = pd.DataFrame({"contrast": MAIN, "endpoint": ["death"], "ci_low": [0.09], "ci_high": [0.62], "note": [""]})
     out = with_bootstrap_rows(models, summary)
     assert list(out["ci_method"]) == ["robust", "bootstrap_percentile", "model"]
     assert out.loc[1, "hr"] == 0.3 and out.loc[1, "ci_low"] == 0.09 and np.isnan(out.loc[1, "p_value"])

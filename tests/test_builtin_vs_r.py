@@ -58,12 +58,17 @@ def test_iptw_and_unadjusted_cox_equal_coxph(pipeline, endpoint):
 
 @pytest.mark.parametrize("endpoint", ["death", "relapse"])
 def test_weighted_kaplan_meier_equals_survfit(pipeline, endpoint):
-    _, results = pipeline
+    weights, results = pipeline
     km = results.km[(results.km["endpoint"] == endpoint) & results.km["weighted"]]
     r = reference(endpoint)["km"]["weighted"]
     for group, stratum in (("tacrolimus", ".t=1"), ("conventional", ".t=0")):
         rows = np.array(r["strata"]) == stratum
         ours = km[km["group"] == group]
+        start, ours = ours.iloc[0], ours.iloc[1:]  # the curve's origin, then R's event times
+        assert (start["time_days"], start["survival"], start["ci_low"], start["ci_high"]) == (0, 1, 1, 1)
+        in_arm = weights["treated"] == (group == "tacrolimus")
+        assert start["n_risk"] == in_arm.sum()
+        assert start["n_risk_weighted"] == pytest.approx(weights.loc[in_arm, "weight"].sum(), rel=1e-12)
         np.testing.assert_array_equal(ours["time_days"], np.array(r["time"])[rows])
         np.testing.assert_allclose(ours["survival"], np.array(r["surv"])[rows], rtol=1e-10)
         np.testing.assert_allclose(ours["ci_low"], np.array(r["lower"])[rows], rtol=RTOL)

@@ -7,7 +7,11 @@ spawn_key=(c, i))`` alone, so its resample does not depend on how replicates are
 which order chunks run. With ``stratify="treatment"`` each treatment group is resampled to its own
 size; with ``"none"`` the whole contrast is. A replicate whose fit fails (no event in a treatment
 group, a propensity model that does not converge or separates the groups) is kept with its
-``status`` and counted; the percentile interval uses the replicates that succeeded.
+``status`` and counted; the percentile interval uses the replicates that succeeded, unless more
+than ``max_failed_fraction`` of them failed: the replicates that succeeded are then a biased subset
+(e.g. the resamples without separation), and the interval is left empty with a note giving the
+failure counts by reason. A contrast with no patient in one group fails every replicate
+(``no_patients_in_a_group``).
 
 A replicate is computed from how often each patient is drawn (frequency counts), on the
 contrast's patients coded and sorted once: the propensity model, weights and Cox model with
@@ -37,6 +41,7 @@ SUMMARY_COLUMNS = [
     "seed",
     "replicates_failed",
     "failure_reasons",
+    "note",
 ]
 STRATA = ("treatment", "none")
 
@@ -50,7 +55,8 @@ def replicate_counts(treated: np.ndarray, seed: int, contrast_number: int, repli
     strata = (treated == 1, treated == 0) if stratify == "treatment" else (np.ones(treated.size, bool),)
     for rows in strata:
         size = int(rows.sum())
-        counts[rows] = rng.multinomial(size, np.full(size, 1.0 / size))
+        if size:
+            counts[rows] = rng.multinomial(size, np.full(size, 1.0 / size))
     return counts
 
 
@@ -62,20 +68,26 @@ class _Contrast:
         patients = contrast_patients(analysis_set, contrast)
         patients = patients[~patients[list(options.covariates)].isna().any(axis=1)].reset_index(drop=True)
         self.treated = patients["treated"].to_numpy()
-        self.design = design_matrix(patients, list(options.covariates)).values
+        self.endpoints = list(endpoints)
+        self.both_groups = 0 < self.treated.sum() < self.treated.size
         self.outcomes = {}
+        self.options = options
+        if not self.both_groups:
+            return
+        self.design = design_matrix(patients, list(options.covariates)).values
         for endpoint in endpoints:
             time = patients[f"{endpoint}_time_days"].to_numpy(float)
             event = patients[f"{endpoint}_event"].to_numpy(float)
             # The Cox model sorted once; deaths by group, to find a resample without any.
             deaths = (event * self.treated, event * (1 - self.treated))
             self.outcomes[endpoint] = (TwoGroupCox(time, event, self.treated), deaths)
-        self.options = options
 
 
 def _replicate(data: _Contrast, counts: np.ndarray, ties: str) -> dict[str, tuple[float, str]]:
     """The procedure refitted on the resample: each fit takes the counts as frequency counts,
     which gives exactly the fit on the duplicated rows (logistic_regression, fit_cox)."""
+    if not data.both_groups:
+        return {endpoint: (np.nan, "no_patients_in_a_group") for endpoint in data.endpoints}
     counts = counts.astype(float)
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
@@ -83,7 +95,7 @@ def _replicate(data: _Contrast, counts: np.ndarray, ties: str) -> dict[str, tupl
             fit = logistic_regression(data.design, data.treated, counts=counts)
         except ConvergenceWarning as warning:
             status = "propensity_separation" if "separation" in str(warning) else "propensity_not_converged"
-            return {endpoint: (np.nan, status) for endpoint in data.outcomes}
+            return {endpoint: (np.nan, status) for endpoint in data.endpoints}
     options = data.options
     weight = balancing_weights(
         fit.fitted, data.treated, options.estimand, options.stabilized, options.truncate_percentiles, counts=counts
@@ -122,17 +134,34 @@ def bootstrap_chunk(
     return pd.DataFrame(rows, columns=CHUNK_COLUMNS)
 
 
-def bootstrap_summary(chunks: pd.DataFrame, models: pd.DataFrame, seed: int, conf_level: float = 0.95) -> pd.DataFrame:
+def bootstrap_summary(
+    chunks: pd.DataFrame,
+    models: pd.DataFrame,
+    seed: int,
+    conf_level: float = 0.95,
+    max_failed_fraction: float = 0.05,
+) -> pd.DataFrame:
     """``tables/bootstrap.tsv``: per contrast and endpoint, the IPTW hazard ratio of the data and
     the percentile interval of the replicates' hazard ratios (R ``quantile`` type 7), with the
-    number of replicates that failed and why."""
+    number of replicates that failed and why; no interval, and a note, when more than
+    ``max_failed_fraction`` of the replicates failed."""
     point = models[models["model"] == "cox_iptw"].set_index(["contrast", "endpoint"])["hr"]
     tail = (1 - conf_level) / 2
     rows = []
     for (contrast, endpoint), block in chunks.groupby(["contrast", "endpoint"], sort=False):
         ok = block.loc[block["status"] == "ok", "log_hr"].to_numpy()
-        low, high = np.quantile(np.exp(ok), [tail, 1 - tail]) if ok.size else (np.nan, np.nan)
         failures = block.loc[block["status"] != "ok", "status"].value_counts().sort_index()
+        reasons = " ".join(f"{reason}={n}" for reason, n in failures.items())
+        failed = len(block) - ok.size
+        note = ""
+        if failed > max_failed_fraction * len(block) or not ok.size:
+            low = high = np.nan
+            note = (
+                f"not estimable: {failed} of {len(block)} replicates failed ({reasons}), more than "
+                f"{max_failed_fraction:g}; the replicates that succeeded are a biased subset"
+            )
+        else:
+            low, high = np.quantile(np.exp(ok), [tail, 1 - tail])
         rows.append(
             {
                 "contrast": contrast,
@@ -142,8 +171,9 @@ def bootstrap_summary(chunks: pd.DataFrame, models: pd.DataFrame, seed: int, con
                 "ci_low": low,
                 "ci_high": high,
                 "seed": seed,
-                "replicates_failed": int(len(block) - ok.size),
-                "failure_reasons": " ".join(f"{reason}={n}" for reason, n in failures.items()),
+                "replicates_failed": int(failed),
+                "failure_reasons": reasons,
+                "note": note,
             }
         )
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
@@ -151,7 +181,8 @@ def bootstrap_summary(chunks: pd.DataFrame, models: pd.DataFrame, seed: int, con
 
 def with_bootstrap_rows(models: pd.DataFrame, summary: pd.DataFrame) -> pd.DataFrame:
     """``tables/survival_models.tsv``: the analytic rows, each ``cox_iptw`` row followed by its
-    ``bootstrap_percentile`` twin (same estimate, bootstrap interval; SE and p left empty)."""
+    ``bootstrap_percentile`` twin (same estimate, bootstrap interval; SE and p left empty; the
+    bootstrap's note, if any, else the analytic row's)."""
     intervals = summary.set_index(["contrast", "endpoint"])
     out = []
     for _, row in models.iterrows():
@@ -167,6 +198,7 @@ def with_bootstrap_rows(models: pd.DataFrame, summary: pd.DataFrame) -> pd.DataF
                     "p_value": np.nan,
                     "ci_method": "bootstrap_percentile",
                     "logrank_p": np.nan,
+                    "note": intervals.at[key, "note"] or row["note"],  # "" when the bootstrap has none
                 }
             )
     return pd.DataFrame(out, columns=models.columns)

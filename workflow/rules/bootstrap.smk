@@ -51,6 +51,7 @@ rule bootstrap:
         replicates=config["bootstrap"]["replicates"],
         seed=config["bootstrap"]["seed"],
         conf_level=config["bootstrap"]["conf_level"],
+        max_failed_fraction=config["bootstrap"]["max_failed_fraction"],
         code=package_code("bootstrap"),
     script:
         "../scripts/bootstrap.py"

@@ -5,6 +5,7 @@ rule survival:
     input:
         analysis_set=ANALYSIS_SET,
         weights=rules.weights.output.weights,
+        diagnostics=rules.weights.output.diagnostics,
     output:
         models=f"{RESULTS}/survival/models.tsv",
         km=f"{RESULTS}/tables/km.tsv",

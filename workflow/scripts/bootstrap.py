@@ -10,6 +10,12 @@ with rule_log(snakemake.log[0]):
     chunks = [pd.read_parquet(path) for path in snakemake.input.chunks]
     replicates = pd.concat(chunks, ignore_index=True) if chunks else pd.DataFrame(columns=CHUNK_COLUMNS)
     models = read_tsv(snakemake.input.models)
-    summary = bootstrap_summary(replicates, models, snakemake.params.seed, snakemake.params.conf_level)
+    summary = bootstrap_summary(
+        replicates,
+        models,
+        snakemake.params.seed,
+        snakemake.params.conf_level,
+        snakemake.params.max_failed_fraction,
+    )
     write_tsv(summary, snakemake.output.bootstrap)
     write_tsv(with_bootstrap_rows(models, summary), snakemake.output.models)

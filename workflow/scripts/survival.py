@@ -4,14 +4,18 @@ import pandas as pd
 
 from myoild.pipeline import rule_log
 from myoild.survival import survival_tables
-from myoild.tabular import write_tsv
+from myoild.tabular import read_tsv, write_tsv
 
 with rule_log(snakemake.log[0]):
     weights = {
         contrast: pd.read_parquet(path) for contrast, path in zip(snakemake.params.contrasts, snakemake.input.weights)
     }
     results = survival_tables(
-        pd.read_parquet(snakemake.input.analysis_set), snakemake.params.endpoints, weights, snakemake.params.ties
+        pd.read_parquet(snakemake.input.analysis_set),
+        snakemake.params.endpoints,
+        weights,
+        snakemake.params.ties,
+        read_tsv(snakemake.input.diagnostics),
     )
     write_tsv(results.models, snakemake.output.models)
     write_tsv(results.km, snakemake.output.km)

@@ -4,7 +4,10 @@ One row per contrast x endpoint x model x CI method, in the order of the results
 (contrasts, endpoints), IPTW before unadjusted, robust before model-based before bootstrap
 percentile CIs. The hazard ratio and its 95% CI are drawn on a log axis with a line at 1 (no
 effect) and written at the right. A CI reaching beyond the axis is cut at its edge and marked by
-an arrowhead; an estimate outside the axis (no events in one arm) is written but not drawn.
+an arrowhead; an estimate outside the axis is written but not drawn. A row without an estimate
+(``note``: not estimable, e.g. no events in one arm) is written as "not estimable" with its reason
+and not drawn; a row whose contrast's weights fail a diagnostic (``warnings``) is marked with a
+dagger and drawn in a warning colour, with a footnote.
 """
 
 from __future__ import annotations
@@ -22,9 +25,17 @@ from myoild.contrasts import contrast_groups
 from myoild.figures.style import GROUP_LABELS, RC_PARAMS, save_figure
 
 ENDPOINT_NAMES = {"death": "Death", "relapse": "Relapse", "respiratory_relapse": "Respiratory relapse"}
-MODEL_LABELS = {"cox_iptw": "IPTW Cox", "cox_unadjusted": "unadjusted Cox"}
+MODEL_LABELS = {
+    "cox_iptw": "IPTW Cox",
+    "cox_unadjusted": "unadjusted Cox",
+    "fine_gray_iptw": "IPTW Fine-Gray (subdistribution HR)",
+    "cox_iptw_landmark": "IPTW Cox, day-30 landmark",
+}
 CI_METHOD_LABELS = {"robust": "robust CI", "model": "model CI", "bootstrap_percentile": "bootstrap percentile CI"}
-MODEL_COLOURS = {"cox_iptw": "#0072B2", "cox_unadjusted": "#555555"}
+MODEL_COLOURS = {"cox_iptw": "#0072B2", "cox_unadjusted": "#555555", "fine_gray_iptw": "#009E73", "cox_iptw_landmark": "#CC79A7"}
+#: Colour and mark of the rows whose weights fail a diagnostic.
+WARNING_COLOUR = "#D55E00"
+WARNING_MARK = "\u2020"
 CI_METHOD_MARKERS = {"robust": "o", "model": "s", "bootstrap_percentile": "D"}
 #: Sort keys of the row order; values not listed here follow in order of first appearance.
 ROW_ORDER = {
@@ -59,6 +70,24 @@ def format_hr_ci(hr: float, low: float, high: float) -> str:
     return f"{format_hr(hr)} ({format_hr(low)}–{format_hr(high)})"
 
 
+def text_of(value) -> str:
+    """A note or warning cell (empty cells are read back as NaN)."""
+    return value if isinstance(value, str) else ""
+
+
+def estimate_text(row: pd.Series) -> str:
+    """The HR with its CI, or ``not estimable`` with the reason the row's note gives."""
+    note = text_of(row.get("note"))
+    if note.startswith("not estimable") or pd.isna(row["hr"]):
+        return note or "not estimable"
+    return format_hr_ci(row["hr"], row["ci_low"], row["ci_high"])
+
+
+def has_warnings(row: pd.Series) -> bool:
+    """True when the row's contrast fails a weighting diagnostic."""
+    return bool(text_of(row.get("warnings")))
+
+
 def ordered_models(models: pd.DataFrame) -> pd.DataFrame:
     """The model rows in the forest plot's (and the report's) order, stable for equal keys."""
     keys = []
@@ -70,10 +99,11 @@ def ordered_models(models: pd.DataFrame) -> pd.DataFrame:
 
 
 def row_label(row: pd.Series) -> str:
-    """``Death, IPTW Cox, robust CI``."""
+    """``Death, IPTW Cox, robust CI`` (with the warning mark when the row has warnings)."""
     endpoint = ENDPOINT_NAMES.get(row["endpoint"], row["endpoint"])
     model = MODEL_LABELS.get(row["model"], row["model"])
-    return f"{endpoint}, {model}, {CI_METHOD_LABELS.get(row['ci_method'], row['ci_method'])}"
+    label = f"{endpoint}, {model}, {CI_METHOD_LABELS.get(row['ci_method'], row['ci_method'])}"
+    return f"{label} {WARNING_MARK}" if has_warnings(row) else label
 
 
 def _axis_limits(rows: pd.DataFrame) -> tuple[float, float]:
@@ -124,21 +154,36 @@ def forest_figure(models: pd.DataFrame) -> plt.Figure:
             if row is None:
                 continue
             y = len(lines) - 1 - position
-            colour = MODEL_COLOURS.get(row["model"], "#000000")
+            colour = WARNING_COLOUR if has_warnings(row) else MODEL_COLOURS.get(row["model"], "#000000")
+            text = estimate_text(row)
+            if text.startswith("not estimable"):
+                text = text.split(" (")[0].split(";")[0]  # the reason's first clause; the tables hold it whole
+                ax.text(1.02, y, text, transform=ax.get_yaxis_transform(), va="center", fontsize=7.5, style="italic")
+                continue
             _draw_interval(ax, y, row["ci_low"], row["ci_high"], (low_limit, high_limit), colour)
             if low_limit <= row["hr"] <= high_limit:
                 marker = CI_METHOD_MARKERS.get(row["ci_method"], "o")
                 ax.plot([row["hr"]], [y], marker=marker, color=colour, markersize=4.5)
-            text = format_hr_ci(row["hr"], row["ci_low"], row["ci_high"])
-            ax.text(1.02, y, text, transform=ax.get_yaxis_transform(), va="center", fontsize=7.5)
+            ax.text(1.02, y, text, transform=ax.get_yaxis_transform(), va="center", fontsize=7.5, color=colour)
         ax.set_ylim(-0.7, len(lines) - 0.3)
         ax.set_yticks(range(len(lines) - 1, -1, -1), [label for label, _ in lines], fontsize=7.5)
         for tick, (_, row) in zip(ax.get_yticklabels(), lines):
             tick.set_fontweight("bold" if row is None else "normal")
+            if row is not None and has_warnings(row):
+                tick.set_color(WARNING_COLOUR)
         ax.tick_params(axis="y", length=0)
         header_y = len(lines) - 0.3
         ax.text(1.02, header_y, "HR (95% CI)", transform=ax.get_yaxis_transform(), fontsize=7.5, fontweight="bold")
         ax.set_xlabel("Hazard ratio (log scale); < 1 favours the first group")
+        if any(row is not None and has_warnings(row) for _, row in lines):
+            fig.text(
+                0.01,
+                0.01,
+                f"{WARNING_MARK} the contrast's weights fail a diagnostic (extreme propensity scores, low effective "
+                "sample size or imbalance after weighting): see the warnings in tables/survival_models.tsv",
+                fontsize=6.5,
+                color=WARNING_COLOUR,
+            )
         ax.spines["left"].set_visible(False)
         fig.subplots_adjust(left=0.36, right=0.78, top=1 - 0.35 / fig.get_figheight(), bottom=0.6 / fig.get_figheight())
     return fig

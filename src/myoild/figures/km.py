@@ -1,7 +1,9 @@
 """Kaplan-Meier figures with numbers at risk (paper, Figure 1, Figure 3D-E, Supplementary Figure 2).
 
-Drawn from ``tables/km.tsv`` (one row per event time) and ``tables/km_at_risk.tsv``. Numbers at
-risk are whole numbers of patients; on weighted curves the weighted sum follows in parentheses.
+Drawn from ``tables/km.tsv`` (each arm's curve from its day-0 row, then one row per event time) and
+``tables/km_at_risk.tsv``. Numbers at risk are whole numbers of patients; on weighted curves the
+weighted sum follows in parentheses. An arm without events is a flat line at 1; a hazard ratio that
+is not estimable is written as such with its reason.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import pandas as pd
 
 from myoild.contract import WINDOW_DAYS
 from myoild.contrasts import contrast_groups
+from myoild.figures.forest import estimate_text
 from myoild.figures.style import GROUP_COLOURS, GROUP_LABELS, RC_PARAMS, save_figure
 
 ENDPOINT_LABELS = {
@@ -24,11 +27,10 @@ ENDPOINT_LABELS = {
 
 
 def _steps(curve: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray]:
-    """A right-continuous step function from day 0 (value 1) to the end of the window."""
-    times = np.concatenate([[0.0], curve["time_days"].to_numpy(float), [WINDOW_DAYS]])
-    values = np.concatenate([[1.0], curve[column].to_numpy(float)])
-    values = np.concatenate([values, values[-1:]])
-    return times, values
+    """A right-continuous step function from the curve's day-0 row to the end of the window."""
+    times = np.concatenate([curve["time_days"].to_numpy(float), [WINDOW_DAYS]])
+    values = curve[column].to_numpy(float)
+    return times, np.concatenate([values, values[-1:]])
 
 
 def _at_risk_text(rows: pd.DataFrame, weighted: bool) -> list[str]:
@@ -40,6 +42,8 @@ def _at_risk_text(rows: pd.DataFrame, weighted: bool) -> list[str]:
 def _panel(ax: plt.Axes, table: pd.DataFrame, at_risk: pd.DataFrame, groups: tuple[str, str], weighted: bool) -> None:
     for offset, group in enumerate(groups):
         curve = table[table["group"] == group]
+        if curve.empty:  # no patients in this arm
+            continue
         colour = GROUP_COLOURS.get(group, "#000000")
         times, survival = _steps(curve, "survival")
         ax.step(times, survival, where="post", color=colour, label=GROUP_LABELS.get(group, group))
@@ -55,6 +59,14 @@ def _panel(ax: plt.Axes, table: pd.DataFrame, at_risk: pd.DataFrame, groups: tup
     ax.set_ylim(0, 1.02)
     ax.set_xticks(sorted(at_risk["time_days"].unique()))
     ax.set_xlabel("Days since start of treatment")
+
+
+def _fit_text(fit: pd.Series, weighted: bool) -> str:
+    """``HR 0.304 (0.130-0.710)`` or ``HR not estimable: <reason>``, then the test's p."""
+    estimate = estimate_text(fit).split(" (")[0] if pd.isna(fit.hr) else f"HR {fit.hr:.3f} ({fit.ci_low:.3f}-{fit.ci_high:.3f})"
+    test = "robust score" if weighted else "log-rank"
+    p = "not estimable" if pd.isna(fit.logrank_p) else f"{fit.logrank_p:.4f}"
+    return f"{estimate}\n{test} p = {p}"
 
 
 def km_figure(
@@ -79,15 +91,7 @@ def km_figure(
             )
             fit = models[(models["contrast"] == contrast) & (models["endpoint"] == endpoint) & (models["model"] == model)]
             if len(fit):
-                fit = fit.iloc[0]
-                ax.text(
-                    0.03,
-                    0.05,
-                    f"HR {fit.hr:.3f} ({fit.ci_low:.3f}-{fit.ci_high:.3f})\n"
-                    f"{'robust score' if weighted else 'log-rank'} p = {fit.logrank_p:.4f}",
-                    transform=ax.transAxes,
-                    fontsize=8,
-                )
+                ax.text(0.03, 0.05, _fit_text(fit.iloc[0], weighted), transform=ax.transAxes, fontsize=8)
             ax.set_ylabel(f"{ENDPOINT_LABELS.get(endpoint, endpoint)} probability" + (" (IPTW)" if weighted else ""))
             ax.legend(loc="lower right", frameon=False, fontsize=8)
         fig.subplots_adjust(bottom=0.4, wspace=0.3, left=0.1, right=0.97, top=0.96)

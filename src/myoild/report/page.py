@@ -27,6 +27,7 @@ th { background: #f3f3f3; }
 td.num { text-align: right; white-space: nowrap; }
 tr.header td { font-weight: bold; }
 tr.level td:first-child { padding-left: 1.8em; }
+tr.flagged td { background: #fff4e5; }
 figure { margin: 1em 0; }
 figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
 figcaption { font-size: 0.9em; color: #444; margin-top: 0.3em; }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from myoild.contract import RETRO_CONTRASTS
-from myoild.figures.forest import ENDPOINT_NAMES
+from myoild.figures.forest import ENDPOINT_NAMES, estimate_text, has_warnings, text_of
 from myoild.report.folder import ResultsFolder
 from myoild.report.formatting import MISSING, format_count, format_hr_ci, format_p, p_statement
 from myoild.report.html import Markup, Section, escape, not_available, paragraph, table
@@ -31,7 +31,11 @@ def main_results(models: pd.DataFrame) -> dict[str, pd.Series | None]:
 
 
 def _hr_text(row: pd.Series) -> str:
-    return format_hr_ci(row["hr"], row["ci_low"], row["ci_high"])
+    """The HR with its CI, ``not estimable: <reason>``, and the failed diagnostics if any."""
+    text = estimate_text(row)
+    if has_warnings(row):
+        text += f" [caution: {text_of(row['warnings'])}]"
+    return text
 
 
 def headline_sentence(rows: dict[str, pd.Series | None]) -> str:
@@ -39,7 +43,12 @@ def headline_sentence(rows: dict[str, pd.Series | None]) -> str:
     parts = []
     for endpoint, (hr, low, high, p) in PAPER_MAIN_RESULTS.items():
         row = rows[endpoint]
-        ours = f"HR {_hr_text(row)}, {p_statement(row['p_value'])}" if row is not None else "not estimated"
+        if row is None:
+            ours = "not estimated"
+        elif pd.isna(row["hr"]):
+            ours = _hr_text(row)
+        else:
+            ours = f"HR {_hr_text(row)}, {p_statement(row['p_value'])}"
         parts.append(f"{ENDPOINT_NAMES[endpoint]}: {ours} (paper: {format_hr_ci(hr, low, high)}, p = {p})")
     return (
         "Tacrolimus vs conventional immunosuppressants, retrospective cohort, IPTW-weighted Cox model with "

@@ -6,16 +6,29 @@ from __future__ import annotations
 import pandas as pd
 
 from myoild.contract import PROSP_CONTRAST, RETRO_CONTRASTS
-from myoild.figures.forest import CI_METHOD_LABELS, ENDPOINT_NAMES, MODEL_LABELS, contrast_label, ordered_models
+from myoild.figures.forest import (
+    CI_METHOD_LABELS,
+    ENDPOINT_NAMES,
+    MODEL_LABELS,
+    WARNING_MARK,
+    contrast_label,
+    estimate_text,
+    has_warnings,
+    ordered_models,
+    text_of,
+)
 from myoild.figures.style import GROUP_LABELS
 from myoild.report.folder import ResultsFolder
-from myoild.report.formatting import MISSING, format_count, format_hr_ci, format_number, format_p
+from myoild.report.formatting import MISSING, format_count, format_number, format_p
 from myoild.report.html import Heading, Section, details, figure, not_available, paragraph, slug, table
 
 CONTRASTS = RETRO_CONTRASTS + (PROSP_CONTRAST,)
 HR_NOTE = (
     "HR < 1 favours the contrast's first group. Log-rank / score p: for IPTW models the robust score test of "
-    "the weighted Cox model (R summary(coxph)$robscore), for unadjusted models the log-rank test."
+    "the weighted Cox model (R summary(coxph)$robscore), for unadjusted models the log-rank test. "
+    "Not estimable: no finite hazard ratio exists (e.g. no events in one arm) or its variance is degenerate; "
+    f"the reason is given and no number is shown. {WARNING_MARK}: the contrast's weights fail a diagnostic "
+    "(listed under Warnings); read these estimates with caution."
 )
 
 
@@ -73,6 +86,7 @@ def propensity_section(results: ResultsFolder) -> Section:
 
 
 def _model_row(row: pd.Series) -> list[str]:
+    mark = f" {WARNING_MARK}" if has_warnings(row) else ""
     return [
         contrast_label(row["contrast"]),
         ENDPOINT_NAMES.get(row["endpoint"], row["endpoint"]),
@@ -80,9 +94,10 @@ def _model_row(row: pd.Series) -> list[str]:
         CI_METHOD_LABELS.get(row["ci_method"], row["ci_method"]),
         format_count(row["n"]),
         format_count(row["events"]),
-        format_hr_ci(row["hr"], row["ci_low"], row["ci_high"]),
+        estimate_text(row) + mark,
         format_p(row["p_value"]),
         format_p(row["logrank_p"]),
+        text_of(row.get("warnings")),
     ]
 
 
@@ -108,13 +123,13 @@ def _bootstrap_blocks(bootstrap: pd.DataFrame | None, models: pd.DataFrame | Non
             ENDPOINT_NAMES.get(row["endpoint"], row["endpoint"]),
             format_count(row["replicates"]),
             _failures(row),
-            format_hr_ci(row["hr"], row["ci_low"], row["ci_high"]),
+            estimate_text(row),
             format_count(row["seed"]),
         ]
         for _, row in bootstrap.iterrows()
     ]
     header = ["Contrast", "Endpoint", "Replicates", "Failed", "HR (95% percentile CI)", "Seed"]
-    return [table(header, rows, "Bootstrap of the IPTW hazard ratio", text=(0, 1))]
+    return [table(header, rows, "Bootstrap of the IPTW hazard ratio", text=(0, 1, 3, 4))]
 
 
 def hazard_ratio_section(results: ResultsFolder) -> Section:
@@ -123,9 +138,13 @@ def hazard_ratio_section(results: ResultsFolder) -> Section:
     if models is None:
         blocks.append(not_available("tables/survival_models.tsv"))
     else:
-        header = ["Contrast", "Endpoint", "Model", "CI", "n", "Events", "HR (95% CI)", "p", "Log-rank / score p"]
-        rows = [_model_row(row) for _, row in ordered_models(models).iterrows()]
-        blocks.append(table(header, rows, text=(0, 1, 2, 3)))
+        header = [
+            "Contrast", "Endpoint", "Model", "CI", "n", "Events", "HR (95% CI)", "p", "Log-rank / score p", "Warnings"
+        ]
+        ordered = ordered_models(models)
+        rows = [_model_row(row) for _, row in ordered.iterrows()]
+        flagged = ["flagged" if has_warnings(row) else None for _, row in ordered.iterrows()]
+        blocks.append(table(header, rows, text=(0, 1, 2, 3, 6, 9), row_classes=flagged))
         blocks.append(paragraph(HR_NOTE))
     forest = "Forest plot. Every hazard ratio with its 95% CI on a log axis; the line marks HR = 1."
     blocks += [

@@ -68,6 +68,21 @@ def _smd(mean1: np.ndarray, mean0: np.ndarray, var1: np.ndarray, var0: np.ndarra
         return np.where(diff == 0, 0.0, diff / np.sqrt((var1 + var0) / 2.0))
 
 
+#: Columns of ``balance_table``.
+BALANCE_COLUMNS = (
+    "covariate",
+    "variable",
+    "level",
+    "type",
+    "mean_treated",
+    "mean_control",
+    "mean_treated_w",
+    "mean_control_w",
+    "smd_unweighted",
+    "smd_weighted",
+)
+
+
 def balance_table(
     df: pd.DataFrame,
     treatment: str,
@@ -100,7 +115,7 @@ def balance_table(
     m0w, v0w = _moments(x[~treated], w[~treated], proportion)
     if sd_denominator == "unweighted":
         v1w, v0w = v1, v0
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
             "covariate": design.columns,
             "variable": design.variables,
@@ -114,3 +129,4 @@ def balance_table(
             "smd_weighted": _smd(m1w, m0w, v1w, v0w),
         }
     )
+    return table[list(BALANCE_COLUMNS)]

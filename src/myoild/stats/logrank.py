@@ -54,7 +54,13 @@ def survdiff(
     var = np.diag(spread @ share) - (share * spread[:, None]).T @ share
     used = np.flatnonzero(expected > 0)[1:]
     diff = (observed - expected)[used]
-    chisq = float(diff @ np.linalg.solve(var[np.ix_(used, used)], diff)) if used.size else 0.0
+    try:
+        chisq = float(diff @ np.linalg.solve(var[np.ix_(used, used)], diff)) if used.size else 0.0
+    except np.linalg.LinAlgError:
+        raise ValueError(
+            "the log-rank variance is singular (e.g. every event at one time with no one left at "
+            "risk after it): the test is not defined (R's survdiff stops here too)"
+        ) from None
     df = used.size
     return LogrankResult(
         chisq=chisq,
