@@ -121,10 +121,12 @@ def test_survival_tables_rows():
         ("tacrolimus_vs_conventional", "death", "cox_unadjusted"),
         ("tacrolimus_vs_conventional", "relapse", "cox_iptw"),
         ("tacrolimus_vs_conventional", "relapse", "cox_unadjusted"),
+        ("tacrolimus_vs_conventional", "relapse", "fine_gray_iptw"),
+        ("tacrolimus_vs_conventional", "relapse", "fine_gray_unadjusted"),
         ("tacrolimus+pirfenidone_vs_tacrolimus", "death", "cox_unadjusted"),
     ]
-    assert list(models["ci_method"]) == ["robust", "model", "robust", "model", "model"]
-    assert (models["n"] == [120, 120, 120, 120, 60]).all()
+    assert list(models["ci_method"]) == ["robust", "model", "robust", "model", "robust", "robust", "model"]
+    assert (models["n"] == [120, 120, 120, 120, 120, 120, 60]).all()
     km = results.km
     assert set(km["weighted"]) == {True, False}
     assert list(km.columns[:11]) == [

@@ -23,7 +23,14 @@ from myoild.figures.scales import scale_boxplots, scale_group_panels
 from myoild.glucocorticoids import glucocorticoid_sparing
 from myoild.hrct import hrct_deltas, hrct_scores, reader_agreement
 from myoild.scales import scale_summary
-from myoild.survival import survival_tables
+from myoild.derive.groups import START_WINDOW_DAYS
+from myoild.figures.competing import competing_risks_figure
+from myoild.figures.sensitivity import plot_sensitivity_grid
+from myoild.figures.zph import plot_schoenfeld
+from myoild.landmark import landmark_model_row
+from myoild.ph_tests import schoenfeld_panels
+from myoild.sensitivity import sensitivity_grid
+from myoild.survival import MODEL_COLUMNS, analysis_data, survival_tables
 from myoild.synth import generate_cohort, write_cohort
 from myoild.tables import table1
 from myoild.tabular import write_parquet, write_tsv
@@ -74,7 +81,15 @@ def build_results(folder: Path, config: dict = CONFIG) -> Path:
 
     options = WeightingOptions.from_config(config["propensity"])
     weights, balance, diagnostics = weigh_contrasts(analysis_set, list(RETRO_CONTRASTS), options)
-    survival = survival_tables(analysis_set, config["survival"]["endpoints"], weights, config["survival"]["ties"])
+    ties, endpoints = config["survival"]["ties"], config["survival"]["endpoints"]
+    survival = survival_tables(analysis_set, endpoints, weights, ties, diagnostics)
+    grid = sensitivity_grid(analysis_set, RETRO_CONTRASTS[0], endpoints["retrospective"], options)
+    landmark = [
+        landmark_model_row(analysis_set, contrast, endpoint, options, START_WINDOW_DAYS, ties)
+        for contrast in RETRO_CONTRASTS
+        for endpoint in endpoints["retrospective"]
+    ]
+    models = pd.concat([survival.models, pd.DataFrame(landmark, columns=MODEL_COLUMNS)], ignore_index=True)
     scores = hrct_scores(tables["hrct_reads"])
     deltas, exclusions = hrct_deltas(scores, analysis_set)
     scales = scale_summary(tables["visits"], analysis_set)
@@ -82,7 +97,11 @@ def build_results(folder: Path, config: dict = CONFIG) -> Path:
     outputs = {
         "weight_diagnostics": diagnostics,
         "balance": balance,
-        "survival_models": survival.models,
+        "survival_models": models,
+        "absolute_effects": survival.absolute,
+        "ph_tests": survival.ph_tests,
+        "competing_risks": survival.competing,
+        "sensitivity": grid,
         "km": survival.km,
         "km_at_risk": survival.at_risk,
         "hrct_agreement": reader_agreement(tables["hrct_reads"], scores),
@@ -102,7 +121,12 @@ def build_results(folder: Path, config: dict = CONFIG) -> Path:
 
     figures = results / "figures"
     flow_diagram(derivation.flow, figures / "flow")
-    forest_plot(survival.models, figures / "forest")
+    forest_plot(models, figures / "forest")
+    plot_sensitivity_grid(grid, figures / "sensitivity", ties=ties)
+    competing_risks_figure(survival.competing, figures / "competing_risks")
+    main = analysis_data(analysis_set, RETRO_CONTRASTS[0], weights[RETRO_CONTRASTS[0]])
+    panels, _ = schoenfeld_panels(main, RETRO_CONTRASTS[0], endpoints["retrospective"], ties, "weight")
+    plot_schoenfeld(panels, figures / "schoenfeld")
     love_plot(balance, figures / "balance")
     ps_overlap(weights, figures / "ps_overlap")
     for contrast, weighted in KM_PANELS:

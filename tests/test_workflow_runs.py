@@ -101,10 +101,14 @@ def test_a_changed_parameter_reruns_exactly_what_depends_on_it(workdir):
     planned = planned_jobs(workdir, "first", config=("survival={ties: breslow}",))
     assert planned == {
         "survival": 1,
+        "sensitivity": 1,
         "bootstrap_chunk": 4,
         "bootstrap": 1,
         "figure_km": 1,
         "figure_forest": 1,
+        "figure_sensitivity": 1,
+        "figure_schoenfeld": 1,
+        "figure_competing_risks": 1,
         "report": 1,
         "manifest": 1,
         "all": 1,

@@ -25,12 +25,22 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from myoild.contract import RETRO_CONTRASTS
-from myoild.contrasts import contrast_patients
-from myoild.stats import ConvergenceWarning, TwoGroupCox, balancing_weights, design_matrix, logistic_regression
+from myoild.contract import RETRO_CONTRASTS, WINDOW_DAYS
+from myoild.contrasts import contrast_groups, contrast_patients
+from myoild.stats import (
+    ConvergenceWarning,
+    GroupedRmst,
+    TwoGroupCox,
+    balancing_weights,
+    design_matrix,
+    evalue_hr,
+    logistic_regression,
+)
 from myoild.weighting import WeightingOptions
 
-CHUNK_COLUMNS = ["replicate", "contrast", "endpoint", "log_hr", "status"]
+#: Each arm's restricted mean survival time to the end of the window, IPTW-weighted and not.
+RMST_COLUMNS = ("rmst_treated_weighted", "rmst_control_weighted", "rmst_treated_unweighted", "rmst_control_unweighted")
+CHUNK_COLUMNS = ["replicate", "contrast", "endpoint", "log_hr", "status", *RMST_COLUMNS]
 SUMMARY_COLUMNS = [
     "contrast",
     "endpoint",
@@ -80,33 +90,44 @@ class _Contrast:
             event = patients[f"{endpoint}_event"].to_numpy(float)
             # The Cox model sorted once; deaths by group, to find a resample without any.
             deaths = (event * self.treated, event * (1 - self.treated))
-            self.outcomes[endpoint] = (TwoGroupCox(time, event, self.treated), deaths)
+            rmst = GroupedRmst(time, event, WINDOW_DAYS, self.treated)  # levels 0 (control), 1 (treated)
+            self.outcomes[endpoint] = (TwoGroupCox(time, event, self.treated), deaths, rmst)
 
 
-def _replicate(data: _Contrast, counts: np.ndarray, ties: str) -> dict[str, tuple[float, str]]:
-    """The procedure refitted on the resample: each fit takes the counts as frequency counts,
-    which gives exactly the fit on the duplicated rows (logistic_regression, fit_cox)."""
-    if not data.both_groups:
-        return {endpoint: (np.nan, "no_patients_in_a_group") for endpoint in data.endpoints}
-    counts = counts.astype(float)
+def _propensity_weights(data: _Contrast, counts: np.ndarray) -> tuple[np.ndarray | None, str]:
+    """The resample's weights, or None with the reason the propensity model failed."""
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         try:
             fit = logistic_regression(data.design, data.treated, counts=counts)
         except ConvergenceWarning as warning:
-            status = "propensity_separation" if "separation" in str(warning) else "propensity_not_converged"
-            return {endpoint: (np.nan, status) for endpoint in data.endpoints}
+            return None, "propensity_separation" if "separation" in str(warning) else "propensity_not_converged"
     options = data.options
     weight = balancing_weights(
         fit.fitted, data.treated, options.estimand, options.stabilized, options.truncate_percentiles, counts=counts
     )
+    return weight, "ok"
+
+
+def _replicate(data: _Contrast, counts: np.ndarray, ties: str) -> dict[str, tuple]:
+    """The procedure refitted on the resample: each fit takes the counts as frequency counts,
+    which gives exactly the fit on the duplicated rows (logistic_regression, fit_cox). Per
+    endpoint: (log HR, status, *RMST_COLUMNS); the unweighted RMST needs no propensity model."""
+    if not data.both_groups:
+        return {endpoint: (np.nan, "no_patients_in_a_group", *[np.nan] * 4) for endpoint in data.endpoints}
+    counts = counts.astype(float)
+    weight, status = _propensity_weights(data, counts)
     results = {}
-    for endpoint, (model, (deaths_treated, deaths_control)) in data.outcomes.items():
-        if counts.dot(deaths_treated) == 0 or counts.dot(deaths_control) == 0:
-            results[endpoint] = (np.nan, "no_event_in_a_group")
-            continue
-        cox = model.fit(weight, counts, ties=ties, robust=False)
-        results[endpoint] = (float(cox.coef[0]), "ok") if cox.converged else (np.nan, "cox_not_converged")
+    for endpoint, (model, (deaths_treated, deaths_control), rmst) in data.outcomes.items():
+        control, treated = rmst.rmst(None, counts)
+        weighted = rmst.rmst(weight, counts)[::-1] if weight is not None else (np.nan, np.nan)
+        log_hr, outcome = np.nan, status
+        if weight is not None and (counts.dot(deaths_treated) == 0 or counts.dot(deaths_control) == 0):
+            outcome = "no_event_in_a_group"
+        elif weight is not None:
+            cox = model.fit(weight, counts, ties=ties, robust=False)
+            log_hr, outcome = (float(cox.coef[0]), "ok") if cox.converged else (np.nan, "cox_not_converged")
+        results[endpoint] = (log_hr, outcome, *weighted, treated, control)
     return results
 
 
@@ -129,8 +150,8 @@ def bootstrap_chunk(
         number = RETRO_CONTRASTS.index(contrast)
         for replicate in replicates:
             counts = replicate_counts(data.treated, seed, number, replicate, stratify)
-            for endpoint, (log_hr, status) in _replicate(data, counts, ties).items():
-                rows.append((replicate, contrast, endpoint, log_hr, status))
+            for endpoint, values in _replicate(data, counts, ties).items():
+                rows.append((replicate, contrast, endpoint, *values))
     return pd.DataFrame(rows, columns=CHUNK_COLUMNS)
 
 
@@ -179,6 +200,50 @@ def bootstrap_summary(
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
 
 
+def _replicate_rmst(block: pd.DataFrame, weighted: bool) -> dict[str, np.ndarray]:
+    """The replicates' RMST per arm and their difference (``treated``, ``control``, ``difference``)."""
+    kind = "weighted" if weighted else "unweighted"
+    treated = block[f"rmst_treated_{kind}"].to_numpy(float)
+    control = block[f"rmst_control_{kind}"].to_numpy(float)
+    return {"treated": treated, "control": control, "difference": treated - control}
+
+
+def with_rmst_intervals(
+    absolute: pd.DataFrame, chunks: pd.DataFrame, conf_level: float = 0.95, max_failed_fraction: float = 0.05
+) -> pd.DataFrame:
+    """``tables/absolute_effects.tsv``: the RMST rows get the bootstrap standard error (SD of the
+    replicates, ddof 1) and percentile interval (R ``quantile`` type 7) of each arm's RMST and of
+    the difference, IPTW-weighted rows from the replicates' refitted weights; left empty when the
+    bootstrap did not run or more than ``max_failed_fraction`` of the replicates have no value."""
+    out = absolute.copy()
+    tail = (1 - conf_level) / 2
+    for (contrast, endpoint), block in chunks.groupby(["contrast", "endpoint"], sort=False):
+        treated_arm, control_arm = contrast_groups(contrast)
+        roles = {treated_arm: "treated", control_arm: "control", "difference": "difference"}
+        for weighted in (True, False):
+            values = _replicate_rmst(block, weighted)
+            rows = (
+                (out["contrast"] == contrast)
+                & (out["endpoint"] == endpoint)
+                & (out["measure"] == "rmst")
+                & (out["weighted"].astype(bool) == weighted)
+            )
+            for index in out.index[rows]:
+                replicates = values[roles[out.at[index, "group"]]]
+                ok = replicates[np.isfinite(replicates)]
+                if ok.size < 2 or replicates.size - ok.size > max_failed_fraction * replicates.size:
+                    continue
+                out.loc[index, ["se", "ci_low", "ci_high"]] = [ok.std(ddof=1), *np.quantile(ok, [tail, 1 - tail])]
+    return out
+
+
+def _evalue_of_interval(row: pd.Series, interval: pd.Series) -> float:
+    """The E-value of the bootstrap interval's limit nearest 1 (empty without an interval)."""
+    if pd.isna(row.get("hr")) or pd.isna(interval["ci_low"]) or pd.isna(row.get("outcome_rare")):
+        return np.nan
+    return evalue_hr(row["hr"], interval["ci_low"], interval["ci_high"], bool(row["outcome_rare"])).ci
+
+
 def with_bootstrap_rows(models: pd.DataFrame, summary: pd.DataFrame) -> pd.DataFrame:
     """``tables/survival_models.tsv``: the analytic rows, each ``cox_iptw`` row followed by its
     ``bootstrap_percentile`` twin (same estimate, bootstrap interval; SE and p left empty; the
@@ -199,6 +264,7 @@ def with_bootstrap_rows(models: pd.DataFrame, summary: pd.DataFrame) -> pd.DataF
                     "ci_method": "bootstrap_percentile",
                     "logrank_p": np.nan,
                     "note": intervals.at[key, "note"] or row["note"],  # "" when the bootstrap has none
+                    "e_value_ci": _evalue_of_interval(row, intervals.loc[key]),
                 }
             )
     return pd.DataFrame(out, columns=models.columns)

@@ -21,11 +21,12 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
-from myoild.stats import ConvergenceWarning, weighted_cox
+from myoild.stats import ConvergenceWarning, CoxResult, weighted_cox
 
 #: A standard error of the log hazard ratio below this is degenerate, not precise.
 MIN_SE_LOG_HR = 1e-8
@@ -55,12 +56,15 @@ def cox_fields(
     arms: tuple[str, str],
     weights: str | None,
     ties: str,
+    fit: Callable[[pd.DataFrame], CoxResult] | None = None,
 ) -> dict:
     """``hr``, ``ci_low``, ``ci_high``, ``se_log_hr``, ``p_value``, ``logrank_p``, ``ci_method``, ``n``,
     ``events`` and ``note`` of the Cox model of ``data`` (columns ``treated`` 0/1, ``arm`` with the
     names ``arms`` = (treated arm, control arm), ``duration``, ``event``, and ``weights`` when
     weighted: R ``coxph(Surv(t, e) ~ treated, weights = w, robust = TRUE, ties = ties)``; without
-    weights the model-based fit with the ordinary log-rank test). See the module docstring."""
+    weights the model-based fit with the ordinary log-rank test). ``fit`` replaces that model by
+    another of the same result type on ``data`` (e.g. a Fine-Gray model of the events ``event``
+    marks). See the module docstring."""
     fields = {
         "ci_method": "model" if weights is None else "robust",
         "n": len(data),
@@ -74,20 +78,23 @@ def cox_fields(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)
         try:
-            fit = weighted_cox(data, duration, event, "treated", weights=weights, ties=ties)
+            if fit is None:
+                result = weighted_cox(data, duration, event, "treated", weights=weights, ties=ties)
+            else:
+                result = fit(data)
         except ValueError as error:
             return fields | _no_fit(str(error))
-    logrank_p = fit.logrank_p if math.isfinite(fit.logrank_chisq) else np.nan
-    estimates = {name: getattr(fit, name) for name in ESTIMATE_FIELDS}
-    fields |= {"n": fit.n, "events": fit.events}
+    logrank_p = result.logrank_p if math.isfinite(result.logrank_chisq) else np.nan
+    estimates = {name: getattr(result, name) for name in ESTIMATE_FIELDS}
+    fields |= {"n": result.n, "events": result.events}
     if problem is None:
         if any(issubclass(item.category, ConvergenceWarning) for item in caught):
             problem = (
                 "the Cox model did not converge"
-                if not fit.converged
+                if not result.converged
                 else "the partial likelihood has no finite maximum"
             )
-        elif not fit.se_log_hr >= MIN_SE_LOG_HR:
+        elif not result.se_log_hr >= MIN_SE_LOG_HR:
             problem = f"degenerate variance (SE < {MIN_SE_LOG_HR:g})"
     if problem is not None:
         return fields | _no_fit(problem) | {"logrank_p": logrank_p}

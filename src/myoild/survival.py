@@ -21,10 +21,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from myoild.contract import PROSP_CONTRAST
+from myoild.absolute_effects import COLUMNS as ABSOLUTE_COLUMNS
+from myoild.absolute_effects import absolute_effect_rows, outcome_incidence
+from myoild.competing_risks import CIF_COLUMNS, competing_status, fine_gray_fields, incidence_at, incidence_rows, relapse_endpoint
+from myoild.contract import PROSP_CONTRAST, WINDOW_DAYS
 from myoild.contrasts import contrast_cohort, contrast_groups, contrast_patients
 from myoild.cox_rows import cox_fields
-from myoild.stats import weighted_km
+from myoild.ph_tests import COLUMNS as PH_COLUMNS
+from myoild.ph_tests import ph_test_row
+from myoild.stats import evalue_hr, outcome_is_rare, weighted_km
 
 MODEL_COLUMNS = [
     "cohort",
@@ -43,6 +48,9 @@ MODEL_COLUMNS = [
     "logrank_p",
     "note",
     "warnings",
+    "e_value",
+    "e_value_ci",
+    "outcome_rare",
 ]
 KM_COLUMNS = [
     "cohort",
@@ -65,11 +73,16 @@ AT_RISK_COLUMNS = ["cohort", "contrast", "endpoint", "group", "time_days", "n_ri
 
 @dataclass(frozen=True)
 class SurvivalResults:
-    """Rows of ``tables/survival_models.tsv``, ``tables/km.tsv`` and ``tables/km_at_risk.tsv``."""
+    """Rows of ``tables/survival_models.tsv``, ``tables/km.tsv``, ``tables/km_at_risk.tsv`` and
+    ``tables/absolute_effects.tsv`` (before the bootstrap's RMST intervals), ``tables/ph_tests.tsv``
+    and ``tables/competing_risks.tsv``."""
 
     models: pd.DataFrame
     km: pd.DataFrame
     at_risk: pd.DataFrame
+    absolute: pd.DataFrame
+    ph_tests: pd.DataFrame
+    competing: pd.DataFrame
 
 
 def analysis_data(analysis_set: pd.DataFrame, contrast: str, weights: pd.DataFrame | None) -> pd.DataFrame:
@@ -81,13 +94,38 @@ def analysis_data(analysis_set: pd.DataFrame, contrast: str, weights: pd.DataFra
     return patients.merge(weights[["patient_id", "weight"]], on="patient_id", how="inner", validate="one_to_one")
 
 
-def _model_row(
+def e_values(fields: dict, incidence: pd.Series | None) -> dict:
+    """``e_value``, ``e_value_ci`` and ``outcome_rare`` of a model row (VanderWeele & Ding 2017, as
+    R ``EValue::evalues.HR``): the outcome counts as rare when its cumulative incidence at the
+    horizon (1 - KM, weighted as the model is) is under 15% in both arms; empty when the HR is
+    not estimable or an arm has no curve."""
+    rare = None if incidence is None else outcome_is_rare(incidence.to_numpy())
+    if rare is None or pd.isna(fields["hr"]):
+        return {"e_value": np.nan, "e_value_ci": np.nan, "outcome_rare": rare}
+    evalue = evalue_hr(fields["hr"], fields["ci_low"], fields["ci_high"], rare)
+    return {"e_value": evalue.point, "e_value_ci": evalue.ci, "outcome_rare": rare}
+
+
+def _incidence(data: pd.DataFrame, contrast: str, endpoint: str, weighted: bool) -> pd.Series | None:
+    """Each arm's cumulative incidence at the end of the window (None when an arm has no patients)."""
+    if not all((data["arm"] == arm).any() for arm in contrast_groups(contrast)):
+        return None
+    return outcome_incidence(data, endpoint, weighted, WINDOW_DAYS)
+
+
+def model_row(
     data: pd.DataFrame, contrast: str, endpoint: str, model: str, ties: str, weights: str | None, warnings: str
 ) -> dict:
     fields = cox_fields(
         data, f"{endpoint}_time_days", f"{endpoint}_event", contrast_groups(contrast), weights, ties
     )
-    return fields | {
+    fields |= e_values(fields, _incidence(data, contrast, endpoint, weights is not None))
+    return fields | _row_keys(contrast, endpoint, model, ties, warnings)
+
+
+def _row_keys(contrast: str, endpoint: str, model: str, ties: str, warnings: str) -> dict:
+    """What identifies a model row, and the contrast's failed weighting diagnostics."""
+    return {
         "cohort": contrast_cohort(contrast),
         "contrast": contrast,
         "endpoint": endpoint,
@@ -126,7 +164,7 @@ def _km_rows(data: pd.DataFrame, contrast: str, endpoint: str, weights: str | No
         curve = weighted_km(in_arm, f"{endpoint}_time_days", f"{endpoint}_event", weights)
         curve.insert(0, "group", arm)
         parts += [pd.DataFrame([_start_row(arm, in_arm, weights)]), curve]
-    curve = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["group", *KM_COLUMNS[5:]])
+    curve = _stacked(parts, ["group", *KM_COLUMNS[5:]])
     curve.insert(0, "cohort", contrast_cohort(contrast))
     curve.insert(1, "contrast", contrast)
     curve.insert(2, "endpoint", endpoint)
@@ -180,6 +218,9 @@ def _not_weighted(patients: pd.DataFrame, contrast: str, endpoints: list[str], t
         models=pd.DataFrame(rows, columns=MODEL_COLUMNS),
         km=pd.DataFrame(columns=KM_COLUMNS),
         at_risk=pd.DataFrame(columns=AT_RISK_COLUMNS),
+        absolute=pd.DataFrame(columns=ABSOLUTE_COLUMNS),
+        ph_tests=pd.DataFrame(columns=PH_COLUMNS),
+        competing=pd.DataFrame(columns=CIF_COLUMNS),
     )
 
 
@@ -199,18 +240,38 @@ def contrast_survival(
     data = analysis_data(analysis_set, contrast, weights)
     if weights is not None and weights.empty:
         return _not_weighted(contrast_patients(analysis_set, contrast), contrast, endpoints, ties, not_estimable)
-    models, curves, at_risk = [], [], []
+    models, curves, at_risk, absolute, ph_tests = [], [], [], [], []
     for endpoint in endpoints:
         at_risk.append(_at_risk_rows(data, contrast, endpoint))
+        for weighted in (True, False) if weights is not None else (False,):
+            if _incidence(data, contrast, endpoint, weighted) is not None:
+                absolute.append(
+                    absolute_effect_rows(data, contrast_cohort(contrast), contrast, endpoint, weighted, WINDOW_DAYS)
+                )
         if weights is not None:
-            models.append(_model_row(data, contrast, endpoint, "cox_iptw", ties, "weight", warnings))
+            models.append(model_row(data, contrast, endpoint, "cox_iptw", ties, "weight", warnings))
+            ph_tests.append(ph_test_row(data, contrast, endpoint, "cox_iptw", ties, "weight"))
             curves.append(_km_rows(data, contrast, endpoint, "weight"))
-        models.append(_model_row(data, contrast, endpoint, "cox_unadjusted", ties, None, warnings))
+        models.append(model_row(data, contrast, endpoint, "cox_unadjusted", ties, None, warnings))
+        ph_tests.append(ph_test_row(data, contrast, endpoint, "cox_unadjusted", ties, None))
         curves.append(_km_rows(data, contrast, endpoint, None))
+    relapse = relapse_endpoint(endpoints)
+    competing = []
+    if relapse is not None:
+        events = competing_status(data, relapse)
+        for weighted in (True, False) if weights is not None else (False,):
+            competing.append(incidence_rows(events, contrast, relapse, weighted))
+            fields = fine_gray_fields(events, contrast, weighted, ties)
+            incidence = incidence_at(competing[-1], contrast, weighted, WINDOW_DAYS)
+            model = "fine_gray_iptw" if weighted else "fine_gray_unadjusted"
+            models.append(fields | e_values(fields, incidence) | _row_keys(contrast, relapse, model, ties, warnings))
     return SurvivalResults(
         models=pd.DataFrame(models, columns=MODEL_COLUMNS),
-        km=pd.concat(curves, ignore_index=True),
-        at_risk=pd.concat(at_risk, ignore_index=True),
+        km=_stacked(curves, KM_COLUMNS),
+        at_risk=_stacked(at_risk, AT_RISK_COLUMNS),
+        absolute=_stacked(absolute, ABSOLUTE_COLUMNS),
+        ph_tests=pd.DataFrame(ph_tests, columns=PH_COLUMNS),
+        competing=_stacked(competing, CIF_COLUMNS),
     )
 
 
@@ -237,7 +298,17 @@ def survival_tables(
         for contrast, contrast_weights in weights.items()
     ]
     results.append(contrast_survival(analysis_set, PROSP_CONTRAST, endpoints["prospective"], None, ties))
-    return SurvivalResults(*(_stacked([getattr(item, part) for item in results]) for part in ("models", "km", "at_risk")))
+    parts = {
+        "models": MODEL_COLUMNS,
+        "km": KM_COLUMNS,
+        "at_risk": AT_RISK_COLUMNS,
+        "absolute": ABSOLUTE_COLUMNS,
+        "ph_tests": PH_COLUMNS,
+        "competing": CIF_COLUMNS,
+    }
+    return SurvivalResults(
+        *(_stacked([getattr(item, part) for item in results], columns) for part, columns in parts.items())
+    )
 
 
 def _weighting_notes(diagnostics: pd.DataFrame | None, contrast: str) -> tuple[str, str]:
@@ -250,7 +321,7 @@ def _weighting_notes(diagnostics: pd.DataFrame | None, contrast: str) -> tuple[s
     return tuple(value if isinstance(value, str) else "" for value in values)
 
 
-def _stacked(tables: list[pd.DataFrame]) -> pd.DataFrame:
-    """The tables one under the other (empty ones add no rows, only their columns)."""
+def _stacked(tables: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
+    """The tables one under the other (empty ones add nothing; none at all: just the header)."""
     filled = [table for table in tables if len(table)]
-    return pd.concat(filled, ignore_index=True) if filled else tables[0]
+    return pd.concat(filled, ignore_index=True) if filled else pd.DataFrame(columns=columns)

@@ -38,9 +38,12 @@ rule bootstrap:
     input:
         chunks=BOOTSTRAP_CHUNKS,
         models=rules.survival.output.models,
+        landmark=rules.sensitivity.output.landmark,
+        absolute=rules.survival.output.absolute,
     output:
         bootstrap=f"{RESULTS}/tables/bootstrap.tsv",
         models=f"{RESULTS}/tables/survival_models.tsv",
+        absolute=f"{RESULTS}/tables/absolute_effects.tsv",
     log:
         f"{LOGS}/bootstrap.log",
     benchmark:

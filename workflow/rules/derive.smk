@@ -34,6 +34,8 @@ rule table1:
     conda:
         "../envs/myoild.yaml"
     params:
+        categorical_test=config["tables"]["categorical_test"],
+        continuous_test=config["tables"]["continuous_test"],
         code=package_code("table1"),
     script:
         "../scripts/table1.py"

@@ -136,3 +136,62 @@ rule figure_forest:
         code=package_code("figure_forest"),
     script:
         "../scripts/figure_forest.py"
+
+
+rule figure_sensitivity:
+    input:
+        grid=rules.sensitivity.output.grid,
+    output:
+        multiext(f"{RESULTS}/figures/sensitivity", ".png", ".pdf"),
+    log:
+        f"{LOGS}/figure_sensitivity.log",
+    benchmark:
+        f"{LOGS}/benchmarks/figure_sensitivity.tsv"
+    conda:
+        "../envs/myoild.yaml"
+    params:
+        stem=output_stem,
+        ties=config["survival"]["ties"],
+        code=package_code("figure_sensitivity"),
+    script:
+        "../scripts/figure_sensitivity.py"
+
+
+rule figure_schoenfeld:
+    input:
+        analysis_set=ANALYSIS_SET,
+        weights=f"{RESULTS}/weights/{RETRO_CONTRASTS[0]}.parquet",
+    output:
+        multiext(f"{RESULTS}/figures/schoenfeld", ".png", ".pdf"),
+    log:
+        f"{LOGS}/figure_schoenfeld.log",
+    benchmark:
+        f"{LOGS}/benchmarks/figure_schoenfeld.tsv"
+    conda:
+        "../envs/myoild.yaml"
+    params:
+        stem=output_stem,
+        contrast=RETRO_CONTRASTS[0],
+        endpoints=config["survival"]["endpoints"]["retrospective"],
+        ties=config["survival"]["ties"],
+        code=package_code("figure_schoenfeld"),
+    script:
+        "../scripts/figure_schoenfeld.py"
+
+
+rule figure_competing_risks:
+    input:
+        curves=rules.survival.output.competing,
+    output:
+        multiext(f"{RESULTS}/figures/competing_risks", ".png", ".pdf"),
+    log:
+        f"{LOGS}/figure_competing_risks.log",
+    benchmark:
+        f"{LOGS}/benchmarks/figure_competing_risks.tsv"
+    conda:
+        "../envs/myoild.yaml"
+    params:
+        stem=output_stem,
+        code=package_code("figure_competing_risks"),
+    script:
+        "../scripts/figure_competing_risks.py"

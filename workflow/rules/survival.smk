@@ -10,6 +10,9 @@ rule survival:
         models=f"{RESULTS}/survival/models.tsv",
         km=f"{RESULTS}/tables/km.tsv",
         at_risk=f"{RESULTS}/tables/km_at_risk.tsv",
+        absolute=f"{RESULTS}/survival/absolute_effects.tsv",
+        ph_tests=f"{RESULTS}/tables/ph_tests.tsv",
+        competing=f"{RESULTS}/tables/competing_risks.tsv",
     log:
         f"{LOGS}/survival.log",
     benchmark:

@@ -20,3 +20,6 @@ with rule_log(snakemake.log[0]):
     write_tsv(results.models, snakemake.output.models)
     write_tsv(results.km, snakemake.output.km)
     write_tsv(results.at_risk, snakemake.output.at_risk)
+    write_tsv(results.absolute, snakemake.output.absolute)
+    write_tsv(results.ph_tests, snakemake.output.ph_tests)
+    write_tsv(results.competing, snakemake.output.competing)

@@ -11,6 +11,7 @@ with rule_log(snakemake.log[0]):
     tables = read_parquet_tables({table: snakemake.input[table] for table in TABLES})
     analysis_set = pd.read_parquet(snakemake.input.analysis_set)
     hrct_scores = pd.read_parquet(snakemake.input.hrct_scores) if "hrct_scores" in snakemake.input.keys() else None
-    table = table1(analysis_set, tables, snakemake.wildcards.cohort, hrct_scores=hrct_scores)
+    rules = {"categorical_test": snakemake.params.categorical_test, "continuous_test": snakemake.params.continuous_test}
+    table = table1(analysis_set, tables, snakemake.wildcards.cohort, hrct_scores=hrct_scores, **rules)
     write_tsv(table, snakemake.output.tsv)
-    write_text(table1_markdown(table), snakemake.output.md)
+    write_text(table1_markdown(table, **rules), snakemake.output.md)

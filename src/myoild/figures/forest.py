@@ -28,11 +28,18 @@ ENDPOINT_NAMES = {"death": "Death", "relapse": "Relapse", "respiratory_relapse":
 MODEL_LABELS = {
     "cox_iptw": "IPTW Cox",
     "cox_unadjusted": "unadjusted Cox",
-    "fine_gray_iptw": "IPTW Fine-Gray (subdistribution HR)",
+    "fine_gray_iptw": "IPTW Fine-Gray",
+    "fine_gray_unadjusted": "unadjusted Fine-Gray",
     "cox_iptw_landmark": "IPTW Cox, day-30 landmark",
 }
 CI_METHOD_LABELS = {"robust": "robust CI", "model": "model CI", "bootstrap_percentile": "bootstrap percentile CI"}
-MODEL_COLOURS = {"cox_iptw": "#0072B2", "cox_unadjusted": "#555555", "fine_gray_iptw": "#009E73", "cox_iptw_landmark": "#CC79A7"}
+MODEL_COLOURS = {
+    "cox_iptw": "#0072B2",
+    "cox_unadjusted": "#555555",
+    "fine_gray_iptw": "#009E73",
+    "fine_gray_unadjusted": "#7F7F7F",
+    "cox_iptw_landmark": "#CC79A7",
+}
 #: Colour and mark of the rows whose weights fail a diagnostic.
 WARNING_COLOUR = "#D55E00"
 WARNING_MARK = "\u2020"
@@ -143,7 +150,7 @@ def forest_figure(models: pd.DataFrame) -> plt.Figure:
     lines = _layout(rows)
     low_limit, high_limit = _axis_limits(rows)
     with plt.rc_context(RC_PARAMS):
-        fig, ax = plt.subplots(figsize=(8.0, 0.24 * len(lines) + 1.1))
+        fig, ax = plt.subplots(figsize=(9.5, 0.24 * len(lines) + 1.3))
         ax.set_xscale("log")
         ax.set_xlim(low_limit, high_limit)
         ax.xaxis.set_major_locator(FixedLocator([tick for tick in TICKS if low_limit <= tick <= high_limit]))
@@ -180,12 +187,12 @@ def forest_figure(models: pd.DataFrame) -> plt.Figure:
                 0.01,
                 0.01,
                 f"{WARNING_MARK} the contrast's weights fail a diagnostic (extreme propensity scores, low effective "
-                "sample size or imbalance after weighting): see the warnings in tables/survival_models.tsv",
+                "sample size or imbalance after weighting);\nsee the warnings in tables/survival_models.tsv",
                 fontsize=6.5,
                 color=WARNING_COLOUR,
             )
         ax.spines["left"].set_visible(False)
-        fig.subplots_adjust(left=0.36, right=0.78, top=1 - 0.35 / fig.get_figheight(), bottom=0.6 / fig.get_figheight())
+        fig.subplots_adjust(left=0.34, right=0.7, top=1 - 0.35 / fig.get_figheight(), bottom=0.8 / fig.get_figheight())
     return fig
 
 

@@ -53,3 +53,13 @@ def save_figure(fig: plt.Figure, stem: str | Path) -> list[Path]:
         fig.savefig(paths[1], metadata={"CreationDate": None, "ModDate": None, "Producer": None, "Creator": None})
     plt.close(fig)
     return paths
+
+
+def message_figure(message: str, stem: str | Path) -> list[Path]:
+    """A figure that says why it holds no plot (e.g. ``not estimable: no events``), so that every
+    declared figure exists and tells the reader what happened."""
+    with plt.rc_context(RC_PARAMS):
+        fig, ax = plt.subplots(figsize=(6.0, 1.6))
+        ax.axis("off")
+        ax.text(0.5, 0.5, message, ha="center", va="center", wrap=True, fontsize=9)
+    return save_figure(fig, stem)

@@ -12,6 +12,7 @@ from myoild.report.hrct import hrct_section
 from myoild.report.html import paragraph
 from myoild.report.methods import methods_section
 from myoild.report.page import render_page
+from myoild.report.reviewer import reviewer_section
 from myoild.report.scales import scales_section
 from myoild.report.summary import summary_section
 from myoild.report.survival import hazard_ratio_section, km_section, propensity_section
@@ -42,6 +43,7 @@ def build_report(results_dir: Path, config: dict, versions: dict[str, str]) -> s
         propensity_section(results),
         hazard_ratio_section(results),
         km_section(results),
+        reviewer_section(results),
         scales_section(results),
         hrct_section(results),
         adverse_events_section(results),

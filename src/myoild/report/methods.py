@@ -12,6 +12,7 @@ from myoild.report.folder import ResultsFolder
 from myoild.report.formatting import format_count
 from myoild.report.html import Heading, Markup, Section, bullet_list, escape, paragraph, table
 from myoild.report.summary import input_statement
+from myoild.tables import test_rule_sentence
 
 COVARIATE_LABELS = {
     "age_years": "age",
@@ -111,10 +112,7 @@ def survival_methods(config: dict, bootstrap: pd.DataFrame | None) -> list:
     return [bullet_list(items)]
 
 
-TEST_METHODS = [
-    "Table 1 and Table 2: Student's t-test (pooled variance) for mean (SD), Mann-Whitney U test for median "
-    "(IQR), chi-square test (Yates-corrected for 2 x 2 tables) or Fisher's exact test when an expected count is "
-    "under 5 for n (%).",
+OTHER_TEST_METHODS = [
     "Assessment scales: paired Wilcoxon signed-rank test of each visit against baseline, Bonferroni-adjusted over "
     "the visits; Mann-Whitney U test between groups, on the values and on the change from baseline. All rank tests "
     "as R wilcox.test with its defaults (exact, or normal approximation with continuity correction).",
@@ -123,12 +121,30 @@ TEST_METHODS = [
     "baseline to 12 months in patients with both complete exams (Wilcoxon signed-rank within, Mann-Whitney "
     "between groups); reader agreement by ICC(2,1) and weighted kappa.",
     "Adverse events: events with onset on days 0-365; Fisher's exact test of patients with vs without an event.",
+    "Proportional hazards: R cox.zph (transform = \"km\") on every Cox model, weighted fits included.",
+    "E-values (VanderWeele & Ding 2017, R EValue::evalues.HR): RR = HR when the 12-month cumulative incidence "
+    "is under 15% in both arms, else RR = (1 - 0.5^sqrt(HR)) / (1 - 0.5^sqrt(1/HR)).",
+    "Absolute effects at 365 days: Kaplan-Meier event-free probability per arm and its difference (Wald CI); "
+    "restricted mean event-free time (R survfit rmean) with bootstrap SE and percentile CI.",
+    "Competing risks: weighted Aalen-Johansen cumulative incidence of relapse and of death before relapse (R survfit "
+    "with a multi-state status); Fine-Gray subdistribution HR of relapse with the IPTW weights (R finegray + coxph, "
+    "robust variance clustered on patient).",
+    "Sensitivity grid of the main contrast: estimand (ATE, ATT, overlap) x weights (as estimated, truncated at the "
+    "1st/99th or 5th/95th percentile, trimmed to propensity scores in [0.1, 0.9] with the model refitted; Crump et "
+    "al. 2009) x ties (Efron, Breslow). Landmark analysis at day 30 for immortal time in the treatment-start window.",
     "All tests two-sided; p-values are unadjusted unless marked adjusted.",
 ]
 
 
 def software_table(versions: dict[str, str]) -> str:
     return table(["Software", "Version"], [[name, version] for name, version in versions.items()], text=(0, 1))
+
+
+def test_methods(config: dict) -> list[str]:
+    """The tests used, the Table 1/2 rule written from the settings of ``tables``."""
+    rules = config.get("tables", {})
+    sentence = test_rule_sentence(rules.get("categorical_test", "auto"), rules.get("continuous_test", "by_statistic"))
+    return [f"Table 1 and Table 2: {sentence}", *OTHER_TEST_METHODS]
 
 
 def methods_section(results: ResultsFolder, config: dict, versions: dict[str, str]) -> Section:
@@ -141,7 +157,7 @@ def methods_section(results: ResultsFolder, config: dict, versions: dict[str, st
         Heading("methods-survival", "Survival analysis"),
         *survival_methods(config, results.table("tables/bootstrap.tsv")),
         Heading("methods-tests", "Other tests"),
-        bullet_list(TEST_METHODS),
+        bullet_list(test_methods(config)),
         Heading("methods-software", "Software"),
         paragraph(
             "Computed in Python with the myoild package; the Cox models follow R survival's coxph conventions, "

@@ -9,6 +9,7 @@ from myoild.figures.forest import ENDPOINT_NAMES, estimate_text, has_warnings, t
 from myoild.report.folder import ResultsFolder
 from myoild.report.formatting import MISSING, format_count, format_hr_ci, format_p, p_statement
 from myoild.report.html import Markup, Section, escape, not_available, paragraph, table
+from myoild.report.reviewer import absolute_sentences
 
 MAIN_CONTRAST = RETRO_CONTRASTS[0]
 #: Paper, Results (retrospective cohort) and Figure 1A-B: weighted HR, robust 95% CI, p.
@@ -84,4 +85,6 @@ def summary_section(results: ResultsFolder, config: dict) -> Section:
         table_rows.append([ENDPOINT_NAMES[endpoint], *ours, format_hr_ci(hr, low, high), p])
     header = ["Endpoint", "This run: HR (95% CI)", "p", "Events", "Paper: HR (95% CI)", "Paper p"]
     comparison = table(header, table_rows, "Main results: tacrolimus vs conventional (IPTW Cox)")
-    return Section("summary", "Summary", (headline, note, comparison))
+    absolute = results.table("tables/absolute_effects.tsv")
+    effects = [paragraph(sentence) for sentence in absolute_sentences(absolute)] if absolute is not None else []
+    return Section("summary", "Summary", (headline, note, comparison, *effects))

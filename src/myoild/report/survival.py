@@ -21,6 +21,7 @@ from myoild.figures.style import GROUP_LABELS
 from myoild.report.folder import ResultsFolder
 from myoild.report.formatting import MISSING, format_count, format_number, format_p
 from myoild.report.html import Heading, Section, details, figure, not_available, paragraph, slug, table
+from myoild.report.reviewer import ph_flag
 
 CONTRASTS = RETRO_CONTRASTS + (PROSP_CONTRAST,)
 HR_NOTE = (
@@ -85,7 +86,7 @@ def propensity_section(results: ResultsFolder) -> Section:
     return Section("propensity", "Propensity scores and balance", tuple(blocks))
 
 
-def _model_row(row: pd.Series) -> list[str]:
+def _model_row(row: pd.Series, ph_note: str = "") -> list[str]:
     mark = f" {WARNING_MARK}" if has_warnings(row) else ""
     return [
         contrast_label(row["contrast"]),
@@ -97,7 +98,7 @@ def _model_row(row: pd.Series) -> list[str]:
         estimate_text(row) + mark,
         format_p(row["p_value"]),
         format_p(row["logrank_p"]),
-        text_of(row.get("warnings")),
+        "; ".join(part for part in (text_of(row.get("warnings")), ph_note) if part),
     ]
 
 
@@ -142,7 +143,8 @@ def hazard_ratio_section(results: ResultsFolder) -> Section:
             "Contrast", "Endpoint", "Model", "CI", "n", "Events", "HR (95% CI)", "p", "Log-rank / score p", "Warnings"
         ]
         ordered = ordered_models(models)
-        rows = [_model_row(row) for _, row in ordered.iterrows()]
+        ph_tests = results.table("tables/ph_tests.tsv")
+        rows = [_model_row(row, ph_flag(ph_tests, row)) for _, row in ordered.iterrows()]
         flagged = ["flagged" if has_warnings(row) else None for _, row in ordered.iterrows()]
         blocks.append(table(header, rows, text=(0, 1, 2, 3, 6, 9), row_classes=flagged))
         blocks.append(paragraph(HR_NOTE))

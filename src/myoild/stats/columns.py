@@ -65,3 +65,11 @@ def checked_counts(counts, n: int) -> np.ndarray:
     if not (counts.min() >= 0 and (counts == np.floor(counts)).all() and counts.sum() > 0):
         raise ValueError("counts must be whole numbers >= 0, not all zero")
     return counts
+
+
+def weight_values(df: pd.DataFrame, weights) -> np.ndarray | None:
+    """Case weights given as R's ``weights = w``: None, the name of a column of ``df``, or one
+    value per row."""
+    if weights is None or isinstance(weights, str):
+        return None if weights is None else column(df, weights)
+    return as_float(np.asarray(weights), "weights")

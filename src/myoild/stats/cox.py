@@ -37,7 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .columns import as_float, binary_column, checked_counts, column, is_binary
+from .columns import binary_column, checked_counts, column, is_binary, weight_values
 from .cox_likelihood import RowLikelihood, TwoGroupLikelihood
 from .inference import ConvergenceWarning, chisq_p, normal_p, normal_quantile
 from .logrank import survdiff
@@ -364,10 +364,7 @@ def weighted_cox(
     time = column(df, duration)
     status = column(df, event)
     treated = binary_column(df, treatment)
-    if weights is None or isinstance(weights, str):
-        w = None if weights is None else column(df, weights)
-    else:
-        w = as_float(np.asarray(weights), "weights")
+    w = weight_values(df, weights)
     labels = None if cluster is None else df[cluster].to_numpy()
     fit = fit_cox(
         time, status, treated, w, ties=ties, robust=robust, cluster=labels, timefix=timefix

@@ -8,9 +8,11 @@ it), ``statistic`` (``mean (SD)``, ``median (IQR)``, ``n (%)``, ``n``), ``test_d
 ``n_<group>`` (patients with a known value). A categorical characteristic repeats its p-value on
 every level row. The first row (``patients``) gives the group sizes.
 
-Tests and summaries: ``hypothesis_tests`` and ``summaries`` (Student's t for mean (SD) rows,
-Mann-Whitney for median (IQR) rows, chi-square or Fisher for n (%) rows). The drug rows of
-Table 1 define the groups and are neither tested nor given an SMD. SMD: the contrast's first group minus the other
+Tests and summaries: ``hypothesis_tests`` and ``summaries``. Which test a row gets is the rule
+``categorical_test`` / ``continuous_test`` (config ``tables``; by default Student's t for mean (SD)
+rows, Mann-Whitney for median (IQR) rows, chi-square or Fisher by the expected counts for n (%)
+rows); the summary does not change with the rule. The drug rows of Table 1 define the groups and
+are neither tested nor given an SMD. SMD: the contrast's first group minus the other
 (retrospective: tacrolimus - conventional; prospective: tacrolimus+pirfenidone - tacrolimus).
 
 Only included patients enter. Baseline labs are the baseline visit's values; the drugs are those
@@ -34,8 +36,8 @@ from myoild.contract import (
 )
 from myoild.derive.groups import drugs_started
 from myoild.derive.keys import optional_column
-from myoild.tables import summaries
-from myoild.tables.hypothesis_tests import TestResult, categorical_test, mann_whitney, student_t
+from myoild.tables import hypothesis_tests, summaries
+from myoild.tables.hypothesis_tests import TestResult, test_rule_sentence
 
 GROUPS = {"retrospective": RETRO_GROUPS, "prospective": PROSP_GROUPS}
 #: The contrast's first group (RESULTS_CONTRACT.md: tacrolimus_vs_conventional, tacrolimus+pirfenidone_vs_tacrolimus).
@@ -178,18 +180,20 @@ def patient_characteristics(
     return frame
 
 
-def _continuous_rows(spec: Characteristic, by_group: dict[str, np.ndarray], treated: str, control: str) -> list[dict]:
-    summarise, test = (
-        (summaries.format_mean_sd, student_t) if spec.kind == "mean_sd" else (summaries.format_median_iqr, mann_whitney)
-    )
-    result = test(by_group[treated], by_group[control])
+def _continuous_rows(
+    spec: Characteristic, by_group: dict[str, np.ndarray], treated: str, control: str, rules: dict[str, str]
+) -> list[dict]:
+    summarise = summaries.format_mean_sd if spec.kind == "mean_sd" else summaries.format_median_iqr
+    result = hypothesis_tests.continuous_test(by_group[treated], by_group[control], spec.kind, rules["continuous"])
     row = {group: summarise(values) for group, values in by_group.items()}
     counts = {group: len(summaries.known(values)) for group, values in by_group.items()}
     smd = summaries.smd_continuous(by_group[treated], by_group[control])
     return [_row(spec, None, row, counts, result, smd)]
 
 
-def _level_rows(spec: Characteristic, by_group: dict[str, np.ndarray], treated: str, control: str) -> list[dict]:
+def _level_rows(
+    spec: Characteristic, by_group: dict[str, np.ndarray], treated: str, control: str, rules: dict[str, str]
+) -> list[dict]:
     """Rows of a binary (one row, level null), categorical (a row per level) or drug characteristic."""
     if spec.kind == "categorical":
         known = {group: values[pd.notna(values)] for group, values in by_group.items()}
@@ -209,7 +213,7 @@ def _level_rows(spec: Characteristic, by_group: dict[str, np.ndarray], treated: 
             contingency = [[int(indicators[level][group].sum()) for level in levels] for group in groups]
         else:
             contingency = [[int((known[group] == 0).sum()), int((known[group] == 1).sum())] for group in groups]
-        result = categorical_test(contingency)
+        result = hypothesis_tests.categorical_test(contingency, rules["categorical"])
     rows = []
     for level in levels:
         flags = indicators[level]
@@ -237,9 +241,17 @@ def _row(spec, level, formatted, counts, result: TestResult, smd: float) -> dict
 
 
 def table1(
-    analysis_set: pd.DataFrame, tables: dict[str, pd.DataFrame], cohort: str, hrct_scores: pd.DataFrame | None = None
+    analysis_set: pd.DataFrame,
+    tables: dict[str, pd.DataFrame],
+    cohort: str,
+    hrct_scores: pd.DataFrame | None = None,
+    categorical_test: str = "auto",
+    continuous_test: str = "by_statistic",
 ) -> pd.DataFrame:
-    """Table 1 (``cohort="retrospective"``) or Table 2 (``"prospective"``) as a machine table (module docstring)."""
+    """Table 1 (``cohort="retrospective"``) or Table 2 (``"prospective"``) as a machine table (module
+    docstring), tested by the rules ``categorical_test`` and ``continuous_test``
+    (``hypothesis_tests.CATEGORICAL_RULES`` / ``CONTINUOUS_RULES``; ValueError for another)."""
+    rules = {"categorical": categorical_test, "continuous": continuous_test}
     groups = GROUPS[cohort]
     treated = TREATED_GROUP[cohort]
     control = next(group for group in groups if group != treated)
@@ -258,7 +270,7 @@ def table1(
         column = frame[spec.name].to_numpy()
         by_group = {group: column[member] for group, member in members.items()}
         build = _continuous_rows if spec.kind in ("mean_sd", "median_iqr") else _level_rows
-        rows += build(spec, by_group, treated, control)
+        rows += build(spec, by_group, treated, control, rules)
     table = pd.DataFrame(rows)
     for group in groups:
         table[f"n_{group}"] = table[f"n_{group}"].astype("int64")
@@ -279,8 +291,9 @@ TEST_NAMES = {
 }
 
 
-def table1_markdown(table: pd.DataFrame) -> str:
-    """The machine table as a Markdown table for people: p-values to 3 decimals, SMD to 2."""
+def table1_markdown(table: pd.DataFrame, categorical_test: str = "auto", continuous_test: str = "by_statistic") -> str:
+    """The machine table as a Markdown table for people: p-values to 3 decimals, SMD to 2; the note
+    states the test rule the table was made with (``test_rule_sentence``)."""
     groups = list(table.columns[2 : table.columns.get_loc("p_value")])
     treated = TREATED_GROUP[_cohort_of(groups)]
     control = next(group for group in groups if group != treated)
@@ -301,9 +314,8 @@ def table1_markdown(table: pd.DataFrame) -> str:
             lines.append("| " + " | ".join(cells) + " |")
     notes = (
         f"SMD: standardised mean difference, ({treated} - {control}) / pooled SD (Austin 2009). "
-        "Tests: Student's t-test for mean (SD), Mann-Whitney U for median (IQR), chi-square "
-        "(Yates-corrected for 2 x 2) or Fisher's exact test when an expected count is under 5 for n (%); "
-        "percentages of patients with a known value."
+        f"Tests: {test_rule_sentence(categorical_test, continuous_test)} "
+        "Percentages of patients with a known value."
     )
     return "\n".join(lines) + "\n\n" + notes + "\n"
 

@@ -3,7 +3,10 @@
 # The test rule is the paper's, written here independently of the Python code: continuous rows by
 # t.test(var.equal = TRUE) and wilcox.test (R's defaults: exact when both n < 50 and no ties,
 # continuity correction); categorical rows by fisher.test when any expected count is under 5,
-# else chisq.test (Yates' correction for 2 x 2 by default).
+# else chisq.test (Yates' correction for 2 x 2 by default). Each categorical case also records
+# chisq.test(correct = FALSE), chisq.test() and fisher.test alone, for the configurable rules
+# (config tables.categorical_test: pearson, yates, fisher); t.test and wilcox.test are recorded for
+# every continuous case (tables.continuous_test: t_test, mann_whitney).
 
 data <- read.csv("data.csv", stringsAsFactors = FALSE)
 data$small <- data$small == "True"
@@ -50,6 +53,7 @@ categorical_case <- function(variable, subset) {
     counts_a = arr(as.integer(tab["A", ])), counts_b = arr(as.integer(tab["B", ])),
     min_expected = num(min(chi$expected)),
     chisq_p = num(chi$p.value),
+    chisq_pearson_p = num(suppressWarnings(chisq.test(tab, correct = FALSE))$p.value),
     fisher_p = num(fisher.test(tab)$p.value),
     rule_test = str(if (use_fisher) "fisher_exact" else "chi_square"),
     rule_p = num(if (use_fisher) fisher.test(tab)$p.value else chi$p.value),

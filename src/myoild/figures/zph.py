@@ -1,0 +1,87 @@
+"""Scaled Schoenfeld residuals against time: the proportional-hazards diagnostic of a Cox model.
+
+One panel per model, as R's ``plot(cox.zph(fit))``: the scaled Schoenfeld residuals of the
+treatment against the transformed time, with their natural-spline smooth (4 df) and its
+pointwise +-2 SE band (``myoild.stats.zph_smooth``), which estimate the log hazard ratio over
+time, beta(t). A dashed horizontal line marks the fitted log hazard ratio; under proportional
+hazards the smooth stays near it. The x axis is on the transformed scale (Kaplan-Meier by
+default) and labelled in days as R labels it (``time_axis``; a tick crowding the previous one is
+left out); the panel title carries the test's p-value.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from myoild.figures.style import RC_PARAMS, save_figure
+from myoild.stats.zph import ZphResult, zph_smooth
+
+TRANSFORM_LABELS = {
+    "km": "Kaplan-Meier scale",
+    "rank": "rank scale",
+    "log": "log scale",
+}
+
+
+def time_axis(result: ZphResult, n_ticks: int = 8) -> tuple[np.ndarray, np.ndarray]:
+    """Tick positions on the ``x`` scale and their times in days, as R's ``plot.cox.zph`` labels a
+    transformed axis: the times at ``n_ticks`` evenly spaced ``x`` (the even points of
+    ``2 n_ticks + 1``) rounded to 2 significant digits, mapped back to ``x`` by linear
+    interpolation (R ``approx``; a rounded time outside the observed ones gets no tick)."""
+    first = np.unique(result.x, return_index=True)[1]
+    x, time = result.x.take(first), result.time.take(first)
+    grid = np.linspace(x.min(), x.max(), 2 * n_ticks + 1)[1::2]
+    days = np.array([float(f"{value:.2g}") for value in np.interp(grid, x, time)])
+    days = days[(days >= time[0]) & (days <= time[-1])]
+    return np.interp(days, time, x), days
+
+
+def _spaced(positions: np.ndarray, days: np.ndarray, min_gap: float) -> tuple[np.ndarray, np.ndarray]:
+    """The ticks less the ones closer than ``min_gap`` to the previous one kept (R draws them all;
+    their labels would overlap)."""
+    keep = []
+    for i, position in enumerate(positions):
+        if not keep or position - positions[keep[-1]] >= min_gap:
+            keep.append(i)
+    return positions.take(keep), days.take(keep)
+
+
+def _p_text(result: ZphResult) -> str:
+    if math.isnan(result.p_value):
+        return "PH test undefined"
+    return f"PH test p = {result.p_value:.3f}"
+
+
+def _panel(ax: plt.Axes, title: str, result: ZphResult) -> None:
+    smooth = zph_smooth(result)
+    ax.scatter(result.x, result.residual, s=8, color="#555555", alpha=0.6, linewidths=0)
+    ax.plot(smooth["x"], smooth["beta"], color="#0072B2", label="Spline smooth (4 df)")
+    ax.plot(smooth["x"], smooth["lower"], color="#0072B2", linestyle=":", label="±2 SE")
+    ax.plot(smooth["x"], smooth["upper"], color="#0072B2", linestyle=":")
+    ax.axhline(result.coef, color="#D55E00", linestyle="--", label="Fitted log HR")
+    ax.set_title(f"{title}\n{_p_text(result)}")
+    ax.set_ylabel("Beta(t) for treatment (log HR)")
+    if result.transform == "identity":
+        ax.set_xlabel("Days")
+    else:
+        positions, days = _spaced(*time_axis(result), min_gap=(result.x.max() - result.x.min()) / 9)
+        ax.set_xticks(positions, [f"{day:g}" for day in days], fontsize=7)
+        ax.set_xlabel(f"Days ({TRANSFORM_LABELS[result.transform]})")
+
+
+def plot_schoenfeld(panels: Sequence[tuple[str, ZphResult]], stem: str | Path) -> list[Path]:
+    """Draw each ``(title, result)`` panel side by side and write ``stem.png`` and ``stem.pdf``."""
+    if not panels:
+        raise ValueError("no panels to draw")
+    with plt.rc_context(RC_PARAMS):
+        fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.8), squeeze=False)
+        for ax, (title, result) in zip(axes[0], panels):
+            _panel(ax, title, result)
+        axes[0][0].legend(loc="best", frameon=False, fontsize=7)
+        fig.tight_layout()
+    return save_figure(fig, stem)

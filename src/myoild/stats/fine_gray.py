@@ -1,0 +1,193 @@
+"""Fine-Gray subdistribution hazard ratio with case weights, as R's ``finegray`` + ``coxph``.
+
+R survival 3.5 (Therneau, Crowson & Atkinson, "Multi-state models and competing risks",
+survival vignette; Fine & Gray 1999): the data are expanded so that an ordinary weighted Cox
+model of the counting-process rows estimates the subdistribution hazard of one cause,
+
+    fg <- finegray(Surv(time, status) ~ ., data, weights = w, etype = cause)
+    coxph(Surv(fgstart, fgstop, fgstatus) ~ treatment, data = fg, weights = fgwt,
+          cluster = patient_id, ties = ties)
+
+``finegray`` (R/finegray.R, C ``finegray``), for right-censored data without strata:
+
+- times are tie-fixed (``aeqSurv``); every row starts at 0 (at -1 when a time is 0);
+- ``G``: the Kaplan-Meier curve of *censoring*, unweighted and over all rows, events coming
+  before censorings at a tied time (an event at a censoring time is not at risk of censoring);
+  ``c_1 < ... < c_m`` its jump times, and the last time ``c_{m+1}`` closes the last interval;
+- a censored row or an event of the cause stays as it is, ``(0, time]`` with weight 1
+  (``fgstatus`` 1 for the cause); a competing event is extended: its row runs to the end of
+  its censoring interval, ``(0, c_j]`` with ``c_j`` the first ``c >= time`` and weight 1, and it
+  gets one more row ``(c_{l-1}, c_l]`` with weight ``G(c_{l-1}) / G(c_{j-1})`` (``G(c_0) = 1``)
+  for each later interval ``l > j`` holding an event of the cause;
+- ``fgwt`` is that weight times the case weight.
+
+The Cox model is ``fit_cox_counting`` with a robust variance clustered on the patient (the rows
+one patient's expansion produced); ``p_value`` is its robust Wald test, ``logrank_p`` the robust
+score test (R ``summary(fit)$robscore``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from .columns import as_float, binary_column, column
+from .competing import competing_events
+from .cox import CoxResult, _exp
+from .cox_counting import fit_cox_counting
+from .inference import chisq_p, normal_p, normal_quantile
+from .survdata import checked_weights
+
+
+def _censoring_survival(time: np.ndarray, code: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The censoring times ``c_1..c_m`` and ``G`` at each (Kaplan-Meier of censoring; at a tied
+    time the events leave first)."""
+    censored = code == 0
+    c_times, n_censored = np.unique(time[censored], return_counts=True)
+    ordered = np.sort(time)
+    # At risk of censoring at c: rows with time > c, and those censored at c.
+    later = ordered.size - np.searchsorted(ordered, c_times, side="right")
+    return c_times, np.cumprod(1.0 - n_censored / (later + n_censored))
+
+
+def _expand(time: np.ndarray, code: np.ndarray, cause: int):
+    """``finegray``'s rows ``(row, start, stop, status, weight)``, ``row`` the input row each
+    comes from; in input order, every row followed by its extensions (as R)."""
+    zero = 0.0 if time.min() > 0 else 2.0 * time.min() - 1.0
+    c_times, g = _censoring_survival(time, code)
+    ends = np.append(c_times, time.max())  # interval l is (ends[l-1], ends[l]]
+    start_g = np.append(1.0, g)  # G at the start of interval l
+    # A time's interval: the first l with time <= ends[l]; keep the intervals with cause events.
+    wanted = np.unique(np.searchsorted(ends, time[code == cause]))
+    own = np.searchsorted(ends, time)
+    competing = (code != 0) & (code != cause)
+    later = np.searchsorted(wanted, own, side="right")  # row i extends into wanted[later[i]:]
+    size = 1 + np.where(competing, wanted.size - later, 0)
+    row = np.repeat(np.arange(time.size), size)
+    first = np.cumsum(size) - size  # each input row's position in the output
+    start = np.full(row.size, zero)
+    stop = time.take(row)
+    weight = np.ones(row.size)
+    stop[first[competing]] = ends.take(own[competing])
+    added = np.ones(row.size, dtype=bool)
+    added[first] = False
+    position = np.flatnonzero(added)
+    i = row.take(position)
+    interval = wanted.take(later.take(i) + position - first.take(i) - 1)
+    start[position] = ends.take(interval - 1)
+    stop[position] = ends.take(interval)
+    weight[position] = start_g.take(interval) / start_g.take(own.take(i))
+    return row, start, stop, (code.take(row) == cause).astype(float), weight
+
+
+def _case_weights(df: pd.DataFrame, weights, n: int) -> np.ndarray:
+    """Case weights from a column name or an array (all 1 when None); positive, as coxph."""
+    if weights is None:
+        return np.ones(n)
+    values = column(df, weights) if isinstance(weights, str) else as_float(weights, "weights")
+    return checked_weights(values, n, positive=True)
+
+
+def _events(df, duration, status, cause, timefix):
+    """Tie-fixed times and status codes (``competing_events``), with ``cause`` a cause code."""
+    time, codes, causes = competing_events(df, duration, status, timefix=timefix)
+    if cause not in range(1, len(causes) + 1):
+        raise ValueError(f"cause must be a cause code of column {status!r}: 1..{len(causes)}")
+    return time, codes
+
+
+def fine_gray_data(
+    df: pd.DataFrame,
+    duration: str,
+    status: str,
+    cause: int,
+    weights: str | np.ndarray | None = None,
+    *,
+    timefix: bool = True,
+) -> pd.DataFrame:
+    """R's ``finegray`` rows for ``cause`` (a code of ``status``: 0 censored, 1..K causes), in
+    R's order: ``row`` (the position of the patient in ``df``), ``fg_start``, ``fg_stop``,
+    ``fg_status`` (1: an event of ``cause``) and ``fg_weight`` (R's ``fgwt``: the censoring
+    weight times the case weight of ``weights``, a column or one value per row)."""
+    time, codes = _events(df, duration, status, cause, timefix)
+    w = _case_weights(df, weights, time.size)
+    row, start, stop, fg_status, weight = _expand(time, codes, cause)
+    return pd.DataFrame(
+        {
+            "row": row,
+            "fg_start": start,
+            "fg_stop": stop,
+            "fg_status": fg_status.astype(np.int64),
+            "fg_weight": weight * w.take(row),
+        }
+    )
+
+
+def fine_gray(
+    df: pd.DataFrame,
+    duration: str,
+    status: str,
+    treatment: str,
+    cause: int,
+    weights: str | np.ndarray | None = None,
+    *,
+    ties: str = "efron",
+    conf_level: float = 0.95,
+    timefix: bool = True,
+) -> CoxResult:
+    """Subdistribution hazard ratio of ``cause`` for the 0/1 ``treatment`` (Fine-Gray), one row
+    per patient, with case ``weights`` (a column or one value per row, > 0), as R's
+    ``finegray`` + ``coxph`` (see the module docstring).
+
+    The fields are those of ``weighted_cox``'s result with a robust variance clustered on the
+    patient: CI ``exp(log_hr +- z se)``, ``p_value`` the robust Wald test, ``logrank_p`` the
+    robust score test (``logrank_method = "robust_score"``); ``n`` counts patients, ``events``
+    events of ``cause``. A group without an event of ``cause`` has no finite estimate (R would
+    report a huge coefficient with a warning): that is a ValueError naming the group.
+    """
+    time, codes = _events(df, duration, status, cause, timefix)
+    treated = binary_column(df, treatment)
+    w = _case_weights(df, weights, time.size)
+    for group in (0, 1):
+        if not (codes[treated == group] == cause).any():
+            raise ValueError(
+                f"no event of cause {cause} ({status} == {cause}) among the rows with "
+                f"{treatment} == {group}: the subdistribution hazard ratio is not estimable"
+            )
+    row, start, stop, fg_status, weight = _expand(time, codes, cause)
+    fit = fit_cox_counting(
+        start,
+        stop,
+        fg_status,
+        treated.take(row),
+        weight * w.take(row),
+        ties=ties,
+        robust=True,
+        cluster=row,
+        timefix=timefix,
+    )
+    log_hr = float(fit.coef[0])
+    se = math.sqrt(fit.var[0, 0])
+    half_width = normal_quantile(conf_level) * se
+    return CoxResult(
+        hr=_exp(log_hr),
+        ci_low=_exp(log_hr - half_width),
+        ci_high=_exp(log_hr + half_width),
+        se_log_hr=se,
+        p_value=normal_p(log_hr / se),
+        logrank_p=chisq_p(fit.robust_score_test, 1),
+        n=time.size,
+        events=int((codes == cause).sum()),
+        log_hr=log_hr,
+        z=log_hr / se,
+        naive_se_log_hr=math.sqrt(fit.naive_var[0, 0]),
+        variance="robust",
+        ties=ties,
+        logrank_chisq=fit.robust_score_test,
+        logrank_method="robust_score",
+        score_chisq=fit.score_test,
+        iterations=fit.iterations,
+        converged=fit.converged,
+    )

@@ -1,0 +1,23 @@
+"""Sensitivity grid of the main contrast and landmark models of every contrast (rule sensitivity)."""
+
+import pandas as pd
+
+from myoild.derive.groups import START_WINDOW_DAYS
+from myoild.landmark import landmark_model_row
+from myoild.pipeline import rule_log
+from myoild.sensitivity import sensitivity_grid
+from myoild.survival import MODEL_COLUMNS
+from myoild.tabular import write_tsv
+from myoild.weighting import WeightingOptions
+
+with rule_log(snakemake.log[0]):
+    analysis_set = pd.read_parquet(snakemake.input.analysis_set)
+    options = WeightingOptions.from_config(snakemake.params.propensity)
+    contrasts, endpoints = snakemake.params.contrasts, snakemake.params.endpoints
+    write_tsv(sensitivity_grid(analysis_set, contrasts[0], endpoints, options), snakemake.output.grid)
+    landmark = [
+        landmark_model_row(analysis_set, contrast, endpoint, options, START_WINDOW_DAYS, snakemake.params.ties)
+        for contrast in contrasts
+        for endpoint in endpoints
+    ]
+    write_tsv(pd.DataFrame(landmark, columns=MODEL_COLUMNS), snakemake.output.landmark)
