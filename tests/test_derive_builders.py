@@ -108,11 +108,13 @@ def make_tables(patients: list[dict], medications: list[dict] = (), visits: list
     return {name: table.reset_index(drop=True) for name, table in tables.items()}
 
 
-def derived(patients: list[dict], medications: list[dict] = (), visits: list[dict] = ()) -> pd.DataFrame:
-    """The analysis set of ``make_tables(...)``, indexed by patient_id."""
+def derived(patients: list[dict], medications: list[dict] = (), visits: list[dict] = (), design=None) -> pd.DataFrame:
+    """The analysis set of ``make_tables(...)`` under ``design`` (default: the paper's), indexed by patient_id."""
     from myoild.derive import derive_cohort
+    from myoild.design import PAPER
 
-    return derive_cohort(make_tables(patients, medications, visits)).analysis_set.set_index("patient_id")
+    tables = make_tables(patients, medications, visits)
+    return derive_cohort(tables, design or PAPER).analysis_set.set_index("patient_id")
 
 
 def test_builders_follow_the_dtype_convention():

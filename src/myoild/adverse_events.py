@@ -20,7 +20,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from myoild.contract import AE_CATEGORIES, COHORTS, PROSP_GROUPS, RETRO_GROUPS, WINDOW_DAYS
+from myoild.contract import AE_CATEGORIES, COHORTS, PROSP_GROUPS, RETRO_GROUPS
+from myoild.design import PAPER
 from myoild.scales import analysed_patients
 from myoild.stats.nonparametric import fisher_exact_p
 
@@ -53,20 +54,25 @@ def patients_at_risk(analysis_set: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _events_in_window(adverse_events: pd.DataFrame, at_risk: pd.DataFrame, patients: pd.DataFrame) -> pd.DataFrame:
+def _events_in_window(
+    adverse_events: pd.DataFrame, at_risk: pd.DataFrame, patients: pd.DataFrame, window_days: int
+) -> pd.DataFrame:
     events = adverse_events.merge(at_risk, on="patient_id", how="inner").merge(
         patients[["patient_id", "index_date"]], on="patient_id", how="left"
     )
     day = (events["onset_date"] - events["index_date"]).dt.days
-    events["in_window"] = day.between(0, WINDOW_DAYS).to_numpy(dtype=bool)
+    events["in_window"] = day.between(0, window_days).to_numpy(dtype=bool)
     return events
 
 
 def adverse_event_window_counts(
-    adverse_events: pd.DataFrame, analysis_set: pd.DataFrame, patients: pd.DataFrame
+    adverse_events: pd.DataFrame,
+    analysis_set: pd.DataFrame,
+    patients: pd.DataFrame,
+    window_days: int = PAPER.followup_days,
 ) -> pd.DataFrame:
     """Per cohort: events of analysed patients inside and outside the window (for the report)."""
-    events = _events_in_window(adverse_events, patients_at_risk(analysis_set), patients)
+    events = _events_in_window(adverse_events, patients_at_risk(analysis_set), patients, window_days)
     counts = events.groupby("cohort")["in_window"].agg(
         in_window_events="sum", outside_window_events=lambda s: (~s).sum()
     )
@@ -74,14 +80,18 @@ def adverse_event_window_counts(
 
 
 def adverse_event_table(
-    adverse_events: pd.DataFrame, analysis_set: pd.DataFrame, patients: pd.DataFrame
+    adverse_events: pd.DataFrame,
+    analysis_set: pd.DataFrame,
+    patients: pd.DataFrame,
+    window_days: int = PAPER.followup_days,
 ) -> pd.DataFrame:
     """tables/adverse_events.tsv: every cohort x category x group row, zero counts included.
 
-    ``patients`` (the normalised patients table) supplies the index dates. Rules: module docstring.
+    ``patients`` (the normalised patients table) supplies the index dates; events count with onset
+    on days 0 to ``window_days`` (the design's follow-up window). Rules: module docstring.
     """
     at_risk = patients_at_risk(analysis_set)
-    events = _events_in_window(adverse_events, at_risk, patients)
+    events = _events_in_window(adverse_events, at_risk, patients, window_days)
     events = events[events["in_window"]]
     events = events.assign(
         grade3plus=events["ctcae_grade"].astype("float64").ge(SEVERE_GRADE),

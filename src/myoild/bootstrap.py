@@ -25,7 +25,8 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from myoild.contract import RETRO_CONTRASTS, WINDOW_DAYS
+from myoild.contract import RETRO_CONTRASTS
+from myoild.design import PAPER
 from myoild.contrasts import contrast_groups, contrast_patients
 from myoild.stats import (
     ConvergenceWarning,
@@ -74,7 +75,14 @@ class _Contrast:
     """A contrast's arrays, coded and sorted once and reused by every replicate: a replicate
     changes only how often each patient counts (frequency counts), never the order."""
 
-    def __init__(self, analysis_set: pd.DataFrame, contrast: str, endpoints: list[str], options: WeightingOptions):
+    def __init__(
+        self,
+        analysis_set: pd.DataFrame,
+        contrast: str,
+        endpoints: list[str],
+        options: WeightingOptions,
+        horizon_days: int = PAPER.followup_days,
+    ):
         patients = contrast_patients(analysis_set, contrast)
         patients = patients[~patients[list(options.covariates)].isna().any(axis=1)].reset_index(drop=True)
         self.treated = patients["treated"].to_numpy()
@@ -90,7 +98,7 @@ class _Contrast:
             event = patients[f"{endpoint}_event"].to_numpy(float)
             # The Cox model sorted once; deaths by group, to find a resample without any.
             deaths = (event * self.treated, event * (1 - self.treated))
-            rmst = GroupedRmst(time, event, WINDOW_DAYS, self.treated)  # levels 0 (control), 1 (treated)
+            rmst = GroupedRmst(time, event, horizon_days, self.treated)  # levels 0 (control), 1 (treated)
             self.outcomes[endpoint] = (TwoGroupCox(time, event, self.treated), deaths, rmst)
 
 
@@ -141,12 +149,13 @@ def bootstrap_chunk(
     seed: int,
     stratify: str = "treatment",
     ties: str = "efron",
+    horizon_days: int = PAPER.followup_days,
 ) -> pd.DataFrame:
-    """Log hazard ratios of the IPTW Cox model for each replicate in ``replicates``, each
-    contrast and endpoint (``CHUNK_COLUMNS``)."""
+    """Log hazard ratios of the IPTW Cox model and each arm's RMST to ``horizon_days`` for each
+    replicate in ``replicates``, each contrast and endpoint (``CHUNK_COLUMNS``)."""
     rows = []
     for contrast in contrasts:
-        data = _Contrast(analysis_set, contrast, endpoints, options)
+        data = _Contrast(analysis_set, contrast, endpoints, options, horizon_days)
         number = RETRO_CONTRASTS.index(contrast)
         for replicate in replicates:
             counts = replicate_counts(data.treated, seed, number, replicate, stratify)

@@ -24,7 +24,8 @@ import pandas as pd
 from myoild.absolute_effects import COLUMNS as ABSOLUTE_COLUMNS
 from myoild.absolute_effects import absolute_effect_rows, outcome_incidence
 from myoild.competing_risks import CIF_COLUMNS, competing_status, fine_gray_fields, incidence_at, incidence_rows, relapse_endpoint
-from myoild.contract import PROSP_CONTRAST, WINDOW_DAYS
+from myoild.contract import PROSP_CONTRAST
+from myoild.design import PAPER, StudyDesign
 from myoild.contrasts import contrast_cohort, contrast_groups, contrast_patients
 from myoild.cox_rows import cox_fields
 from myoild.ph_tests import COLUMNS as PH_COLUMNS
@@ -67,7 +68,6 @@ KM_COLUMNS = [
 ]
 
 
-AT_RISK_DAYS = (0, 90, 180, 270, 365)
 AT_RISK_COLUMNS = ["cohort", "contrast", "endpoint", "group", "time_days", "n_risk", "n_risk_weighted"]
 
 
@@ -106,20 +106,27 @@ def e_values(fields: dict, incidence: pd.Series | None) -> dict:
     return {"e_value": evalue.point, "e_value_ci": evalue.ci, "outcome_rare": rare}
 
 
-def _incidence(data: pd.DataFrame, contrast: str, endpoint: str, weighted: bool) -> pd.Series | None:
+def _incidence(data: pd.DataFrame, contrast: str, endpoint: str, weighted: bool, horizon_days: int) -> pd.Series | None:
     """Each arm's cumulative incidence at the end of the window (None when an arm has no patients)."""
     if not all((data["arm"] == arm).any() for arm in contrast_groups(contrast)):
         return None
-    return outcome_incidence(data, endpoint, weighted, WINDOW_DAYS)
+    return outcome_incidence(data, endpoint, weighted, horizon_days)
 
 
 def model_row(
-    data: pd.DataFrame, contrast: str, endpoint: str, model: str, ties: str, weights: str | None, warnings: str
+    data: pd.DataFrame,
+    contrast: str,
+    endpoint: str,
+    model: str,
+    ties: str,
+    weights: str | None,
+    warnings: str,
+    horizon_days: int = PAPER.followup_days,
 ) -> dict:
     fields = cox_fields(
         data, f"{endpoint}_time_days", f"{endpoint}_event", contrast_groups(contrast), weights, ties
     )
-    fields |= e_values(fields, _incidence(data, contrast, endpoint, weights is not None))
+    fields |= e_values(fields, _incidence(data, contrast, endpoint, weights is not None, horizon_days))
     return fields | _row_keys(contrast, endpoint, model, ties, warnings)
 
 
@@ -172,15 +179,15 @@ def _km_rows(data: pd.DataFrame, contrast: str, endpoint: str, weights: str | No
     return curve[KM_COLUMNS + [name for name in curve.columns if name not in KM_COLUMNS]]
 
 
-def _at_risk_rows(data: pd.DataFrame, contrast: str, endpoint: str) -> pd.DataFrame:
-    """Patients still at risk (time >= t) at each of ``AT_RISK_DAYS`` per arm with patients: the
+def _at_risk_rows(data: pd.DataFrame, contrast: str, endpoint: str, days: tuple[int, ...]) -> pd.DataFrame:
+    """Patients still at risk (time >= t) on each of ``days`` per arm with patients: the
     whole count and, for a weighted contrast, the sum of their weights."""
     rows = []
     for arm in contrast_groups(contrast):
         in_arm = data[data["arm"] == arm]
         arm_time = in_arm[f"{endpoint}_time_days"].to_numpy()
         arm_weight = in_arm["weight"].to_numpy() if "weight" in data else None
-        for day in AT_RISK_DAYS if len(in_arm) else ():
+        for day in days if len(in_arm) else ():
             at_risk = arm_time >= day
             rows.append(
                 {
@@ -232,6 +239,7 @@ def contrast_survival(
     ties: str = "efron",
     warnings: str = "",
     not_estimable: str = "",
+    design: StudyDesign = PAPER,
 ) -> SurvivalResults:
     """Cox models and Kaplan-Meier curves of one contrast for each endpoint; ``warnings`` (the
     diagnostics its weights failed) goes into every model row. A weighted contrast that could not be
@@ -240,19 +248,20 @@ def contrast_survival(
     data = analysis_data(analysis_set, contrast, weights)
     if weights is not None and weights.empty:
         return _not_weighted(contrast_patients(analysis_set, contrast), contrast, endpoints, ties, not_estimable)
+    horizon = design.followup_days
     models, curves, at_risk, absolute, ph_tests = [], [], [], [], []
     for endpoint in endpoints:
-        at_risk.append(_at_risk_rows(data, contrast, endpoint))
+        at_risk.append(_at_risk_rows(data, contrast, endpoint, design.at_risk_days))
         for weighted in (True, False) if weights is not None else (False,):
-            if _incidence(data, contrast, endpoint, weighted) is not None:
+            if _incidence(data, contrast, endpoint, weighted, horizon) is not None:
                 absolute.append(
-                    absolute_effect_rows(data, contrast_cohort(contrast), contrast, endpoint, weighted, WINDOW_DAYS)
+                    absolute_effect_rows(data, contrast_cohort(contrast), contrast, endpoint, weighted, horizon)
                 )
         if weights is not None:
-            models.append(model_row(data, contrast, endpoint, "cox_iptw", ties, "weight", warnings))
+            models.append(model_row(data, contrast, endpoint, "cox_iptw", ties, "weight", warnings, horizon))
             ph_tests.append(ph_test_row(data, contrast, endpoint, "cox_iptw", ties, "weight"))
             curves.append(_km_rows(data, contrast, endpoint, "weight"))
-        models.append(model_row(data, contrast, endpoint, "cox_unadjusted", ties, None, warnings))
+        models.append(model_row(data, contrast, endpoint, "cox_unadjusted", ties, None, warnings, horizon))
         ph_tests.append(ph_test_row(data, contrast, endpoint, "cox_unadjusted", ties, None))
         curves.append(_km_rows(data, contrast, endpoint, None))
     relapse = relapse_endpoint(endpoints)
@@ -262,7 +271,7 @@ def contrast_survival(
         for weighted in (True, False) if weights is not None else (False,):
             competing.append(incidence_rows(events, contrast, relapse, weighted))
             fields = fine_gray_fields(events, contrast, weighted, ties)
-            incidence = incidence_at(competing[-1], contrast, weighted, WINDOW_DAYS)
+            incidence = incidence_at(competing[-1], contrast, weighted, horizon)
             model = "fine_gray_iptw" if weighted else "fine_gray_unadjusted"
             models.append(fields | e_values(fields, incidence) | _row_keys(contrast, relapse, model, ties, warnings))
     return SurvivalResults(
@@ -281,6 +290,7 @@ def survival_tables(
     weights: dict[str, pd.DataFrame],
     ties: str = "efron",
     diagnostics: pd.DataFrame | None = None,
+    design: StudyDesign = PAPER,
 ) -> SurvivalResults:
     """Every retrospective contrast that has ``weights`` and the prospective contrast, each for the
     endpoints of its cohort (``endpoints[cohort]``). The weighting stage's ``diagnostics``
@@ -294,10 +304,11 @@ def survival_tables(
             contrast_weights,
             ties,
             *_weighting_notes(diagnostics, contrast),
+            design,
         )
         for contrast, contrast_weights in weights.items()
     ]
-    results.append(contrast_survival(analysis_set, PROSP_CONTRAST, endpoints["prospective"], None, ties))
+    results.append(contrast_survival(analysis_set, PROSP_CONTRAST, endpoints["prospective"], None, ties, design=design))
     parts = {
         "models": MODEL_COLUMNS,
         "km": KM_COLUMNS,

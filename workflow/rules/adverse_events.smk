@@ -15,6 +15,7 @@ rule adverse_events:
     conda:
         "../envs/myoild.yaml"
     params:
+        study=config["study"],
         code=package_code("adverse_events"),
     script:
         "../scripts/adverse_events.py"

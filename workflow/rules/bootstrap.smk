@@ -27,6 +27,7 @@ rule bootstrap_chunk:
         endpoints=config["survival"]["endpoints"]["retrospective"],
         propensity=config["propensity"],
         ties=config["survival"]["ties"],
+        study=config["study"],
         seed=config["bootstrap"]["seed"],
         stratify=config["bootstrap"]["stratify"],
         code=package_code("bootstrap_chunk"),

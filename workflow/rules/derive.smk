@@ -14,6 +14,7 @@ rule derive:
     conda:
         "../envs/myoild.yaml"
     params:
+        study=config["study"],
         code=package_code("derive"),
     script:
         "../scripts/derive.py"

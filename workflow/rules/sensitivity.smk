@@ -19,6 +19,7 @@ rule sensitivity:
         endpoints=config["survival"]["endpoints"]["retrospective"],
         propensity=config["propensity"],
         ties=config["survival"]["ties"],
+        study=config["study"],
         code=package_code("sensitivity"),
     script:
         "../scripts/sensitivity.py"

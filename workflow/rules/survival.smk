@@ -23,6 +23,7 @@ rule survival:
         contrasts=list(RETRO_CONTRASTS),
         endpoints=config["survival"]["endpoints"],
         ties=config["survival"]["ties"],
+        study=config["study"],
         code=package_code("survival"),
     script:
         "../scripts/survival.py"

@@ -11,5 +11,6 @@ with rule_log(snakemake.log[0]):
         pd.read_parquet(snakemake.input.adverse_events),
         pd.read_parquet(snakemake.input.analysis_set),
         pd.read_parquet(snakemake.input.patients),
+        snakemake.params.study["followup_days"],
     )
     write_tsv(table, snakemake.output.table)

@@ -18,5 +18,6 @@ with rule_log(snakemake.log[0]):
         seed=snakemake.params.seed,
         stratify=snakemake.params.stratify,
         ties=snakemake.params.ties,
+        horizon_days=snakemake.params.study["followup_days"],
     )
     write_parquet(chunk, snakemake.output[0])

@@ -2,7 +2,6 @@
 
 import pandas as pd
 
-from myoild.derive.groups import START_WINDOW_DAYS
 from myoild.landmark import landmark_model_row
 from myoild.pipeline import rule_log
 from myoild.sensitivity import sensitivity_grid
@@ -14,9 +13,10 @@ with rule_log(snakemake.log[0]):
     analysis_set = pd.read_parquet(snakemake.input.analysis_set)
     options = WeightingOptions.from_config(snakemake.params.propensity)
     contrasts, endpoints = snakemake.params.contrasts, snakemake.params.endpoints
+    landmark_days = snakemake.params.study["treatment_window_days"]
     write_tsv(sensitivity_grid(analysis_set, contrasts[0], endpoints, options), snakemake.output.grid)
     landmark = [
-        landmark_model_row(analysis_set, contrast, endpoint, options, START_WINDOW_DAYS, snakemake.params.ties)
+        landmark_model_row(analysis_set, contrast, endpoint, options, landmark_days, snakemake.params.ties)
         for contrast in contrasts
         for endpoint in endpoints
     ]

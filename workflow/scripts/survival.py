@@ -2,6 +2,7 @@
 
 import pandas as pd
 
+from myoild.design import StudyDesign
 from myoild.pipeline import rule_log
 from myoild.survival import survival_tables
 from myoild.tabular import read_tsv, write_tsv
@@ -16,6 +17,7 @@ with rule_log(snakemake.log[0]):
         weights,
         snakemake.params.ties,
         read_tsv(snakemake.input.diagnostics),
+        StudyDesign.from_config(snakemake.params.study),
     )
     write_tsv(results.models, snakemake.output.models)
     write_tsv(results.km, snakemake.output.km)

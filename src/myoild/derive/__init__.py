@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from myoild.contract import COHORTS, ENDPOINTS
+from myoild.design import PAPER, StudyDesign
 from myoild.derive.covariates import DOSE_ISSUES, initial_prednisolone_dose, rescue_therapies
 from myoild.derive.endpoints import endpoints
 from myoild.derive.flow import FlowError, check_flow, patient_flow
@@ -101,8 +102,9 @@ def _notes(analysis_set: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["cohort", "note", "n", "n_included"])
 
 
-def derive_cohort(tables: dict[str, pd.DataFrame]) -> Derivation:
-    """Screen, group and follow every patient; raise ``FlowError`` if a patient would be lost.
+def derive_cohort(tables: dict[str, pd.DataFrame], design: StudyDesign = PAPER) -> Derivation:
+    """Screen, group and follow every patient under the study ``design`` (windows and thresholds);
+    raise ``FlowError`` if a patient would be lost.
 
     Reads ``tables["patients"]``, ``tables["medications"]`` and ``tables["visits"]``.
     """
@@ -112,7 +114,7 @@ def derive_cohort(tables: dict[str, pd.DataFrame]) -> Derivation:
     if unknown:
         raise ValueError(f"patients: unknown cohort values {unknown}")
 
-    groups = treatment_groups(patients, medications)
+    groups = treatment_groups(patients, medications, design.treatment_window_days)
     eligibility = eligibility_exclusions(patients)
     treatment = groups["treatment_exclusion"].to_numpy(dtype=object)
     reason = first_reason(eligibility, treatment, withdrawal_exclusions(patients))
@@ -124,8 +126,8 @@ def derive_cohort(tables: dict[str, pd.DataFrame]) -> Derivation:
         [
             groups[["group", "main_agent", "treatment_note"]],
             initial_prednisolone_dose(patients, medications),
-            rescue_therapies(patients, medications),
-            endpoints(patients, visits),
+            rescue_therapies(patients, medications, design.treatment_window_days),
+            endpoints(patients, visits, design),
         ],
         axis=1,
     ).reset_index(drop=True)

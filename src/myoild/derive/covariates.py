@@ -24,9 +24,10 @@ import numpy as np
 import pandas as pd
 
 from myoild.contract import GLUCOCORTICOIDS, METHYLPREDNISOLONE_TO_PREDNISOLONE
+from myoild.design import PAPER
 from myoild.derive.keys import PatientAxis, optional_column
 
-RESCUE_WINDOW_DAYS = 30
+RESCUE_WINDOW_DAYS = PAPER.treatment_window_days
 RESCUE_THERAPIES = ("ivig", "plasma_exchange")
 #: Issues of the dose covariate in the order that picks a patient's ``initial_pred_issue``.
 DOSE_ISSUES = ("dose_missing", "unit_not_convertible", "converted_from_mg_week", "no_glucocorticoid_on_index_date")
@@ -70,8 +71,11 @@ def initial_prednisolone_dose(patients: pd.DataFrame, medications: pd.DataFrame)
     return pd.DataFrame({"initial_pred_mg_day": total, "initial_pred_issue": issue}, index=axis.ids)
 
 
-def rescue_therapies(patients: pd.DataFrame, medications: pd.DataFrame) -> pd.DataFrame:
-    """``ivig`` and ``plasma_exchange`` as Int64 0/1, indexed by patient_id."""
+def rescue_therapies(
+    patients: pd.DataFrame, medications: pd.DataFrame, window_days: int = RESCUE_WINDOW_DAYS
+) -> pd.DataFrame:
+    """``ivig`` and ``plasma_exchange`` as Int64 0/1, indexed by patient_id (an episode overlapping
+    days 0 to ``window_days``: the design's treatment window)."""
     axis = PatientAxis.of(patients)
     positions = axis.positions(medications, "medications")
     start_day = axis.days_since_index(medications["start_date"], positions)
@@ -79,7 +83,7 @@ def rescue_therapies(patients: pd.DataFrame, medications: pd.DataFrame) -> pd.Da
     last_contact_day = axis.patient_days("last_contact_date")
     # An ongoing episode lasts until last contact.
     end_day = np.where(np.isnan(end_day), last_contact_day[positions], end_day)
-    overlaps = (start_day <= RESCUE_WINDOW_DAYS) & (end_day >= 0)
+    overlaps = (start_day <= window_days) & (end_day >= 0)
     drug = medications["drug"].to_numpy(dtype=object)
     columns = {}
     for therapy in RESCUE_THERAPIES:

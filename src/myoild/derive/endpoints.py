@@ -1,4 +1,6 @@
-"""Death, relapse and respiratory relapse in the 365-day window (DATA_CONTRACT.md, "Derived endpoints").
+"""Death, relapse and respiratory relapse in the follow-up window (DATA_CONTRACT.md, "Derived
+endpoints"), with the windows and thresholds of the study design (``myoild.design``; the paper's
+values are quoted below: a 365-day window, a 2-fold biomarker rise, 0.5 mg/kg/day).
 
 Times are whole days since the index date.
 
@@ -32,21 +34,17 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from myoild.contract import WINDOW_DAYS
+from myoild.design import PAPER, StudyDesign
 from myoild.derive.keys import PatientAxis, as_bool, day_numbers, first_row_per_patient, optional_column
 
-#: Relapse criterion (iii): prednisolone-equivalent dose strictly above this many mg/kg/day.
-GLUCOCORTICOID_THRESHOLD_MG_KG_DAY = 0.5
-#: Relapse criterion (i): ferritin or ESR strictly above this multiple of the baseline-visit value.
-BIOMARKER_FOLD = 2.0
 BIOMARKERS = ("ferritin_ug_l", "esr_mm_h")
 
 
-def death_endpoint(axis: PatientAxis) -> pd.DataFrame:
+def death_endpoint(axis: PatientAxis, window_days: int = PAPER.followup_days) -> pd.DataFrame:
     """``followup_days``, ``death_time_days`` and ``death_event`` (float arrays) per patient."""
-    followup = np.minimum(WINDOW_DAYS, axis.patient_days("last_contact_date"))
+    followup = np.minimum(window_days, axis.patient_days("last_contact_date"))
     death_day = day_numbers(optional_column(axis.patients, "death_date", "datetime64[ns]")) - axis.index_day
-    event = (death_day >= 0) & (death_day <= WINDOW_DAYS)
+    event = (death_day >= 0) & (death_day <= window_days)
     return pd.DataFrame(
         {
             "followup_days": followup,
@@ -118,25 +116,25 @@ def _first_event(timeline: VisitTimeline, event_visit: np.ndarray, death_time: n
     return {"time": time, "event": event, "row": row}
 
 
-def _glucocorticoid_rise(timeline: VisitTimeline, weight_kg: np.ndarray) -> np.ndarray:
-    """Criterion (iii): dose strictly above 0.5 mg/kg/day at a visit, not so at the preceding visit."""
-    above = timeline.numbers("prednisolone_mg_day") > GLUCOCORTICOID_THRESHOLD_MG_KG_DAY * weight_kg[timeline.positions]
+def _glucocorticoid_rise(timeline: VisitTimeline, weight_kg: np.ndarray, mg_kg: float) -> np.ndarray:
+    """Criterion (iii): dose strictly above ``mg_kg`` mg/kg/day at a visit, not so at the preceding visit."""
+    above = timeline.numbers("prednisolone_mg_day") > mg_kg * weight_kg[timeline.positions]
     above_before = np.zeros_like(above)
     same_patient = timeline.positions[1:] == timeline.positions[:-1]
     above_before[1:] = above[:-1] & same_patient
     return above & ~above_before
 
 
-def _relapse_criteria(timeline: VisitTimeline, weight_kg: np.ndarray) -> dict[str, np.ndarray]:
+def _relapse_criteria(timeline: VisitTimeline, weight_kg: np.ndarray, design: StudyDesign) -> dict[str, np.ndarray]:
     """Per visit, whether each relapse criterion is met (regardless of symptoms and window)."""
     biomarker = np.zeros(len(timeline.positions), dtype=bool)
     for lab in BIOMARKERS:
         values = timeline.numbers(lab)
-        biomarker |= values > BIOMARKER_FOLD * timeline.at_baseline(values)
+        biomarker |= values > design.relapse_lab_ratio * timeline.at_baseline(values)
     return {
         "biomarker": biomarker,
         "radiological": timeline.flags("radiological_progression"),
-        "glucocorticoid": _glucocorticoid_rise(timeline, weight_kg),
+        "glucocorticoid": _glucocorticoid_rise(timeline, weight_kg, design.relapse_gc_mg_kg),
     }
 
 
@@ -146,8 +144,8 @@ def _visit_date(timeline: VisitTimeline, row: np.ndarray) -> np.ndarray:
     return dates
 
 
-def endpoints(patients: pd.DataFrame, visits: pd.DataFrame) -> pd.DataFrame:
-    """Every endpoint column for every patient, indexed by patient_id (sorted).
+def endpoints(patients: pd.DataFrame, visits: pd.DataFrame, design: StudyDesign = PAPER) -> pd.DataFrame:
+    """Every endpoint column for every patient, indexed by patient_id (sorted), under ``design``.
 
     Columns: ``followup_days``, ``death_time_days``, ``death_event``, ``relapse_time_days``,
     ``relapse_event``, ``relapse_criterion``, ``relapse_visit_date``,
@@ -157,12 +155,12 @@ def endpoints(patients: pd.DataFrame, visits: pd.DataFrame) -> pd.DataFrame:
     ``derive_cohort`` sets the analysis-set dtypes.
     """
     axis = PatientAxis.of(patients)
-    death = death_endpoint(axis)
+    death = death_endpoint(axis, design.followup_days)
     death_time = death["death_time_days"].to_numpy()
     timeline = VisitTimeline.of(axis, visits)
     weight_kg = axis.patients["weight_kg"].to_numpy(dtype=float)
 
-    criteria = _relapse_criteria(timeline, weight_kg)
+    criteria = _relapse_criteria(timeline, weight_kg, design)
     any_criterion = criteria["biomarker"] | criteria["radiological"] | criteria["glucocorticoid"]
     relapse = _first_event(timeline, timeline.flags("symptom_exacerbation") & any_criterion, death_time)
     respiratory = _first_event(

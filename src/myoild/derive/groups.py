@@ -20,10 +20,11 @@ import numpy as np
 import pandas as pd
 
 from myoild.contract import IMMUNOSUPPRESSANTS
+from myoild.design import PAPER
 from myoild.derive.keys import PatientAxis, first_row_per_patient
 from myoild.derive.screening import NO_IMMUNOSUPPRESSANT, TACROLIMUS_WITH_OTHER
 
-START_WINDOW_DAYS = 30
+START_WINDOW_DAYS = PAPER.treatment_window_days
 CONVENTIONAL_AGENTS = tuple(sorted(drug for drug in IMMUNOSUPPRESSANTS if drug != "tacrolimus"))
 PROSPECTIVE_TREATMENT_NOTES = (
     "prospective_without_tacrolimus_within_30_days",
@@ -31,11 +32,13 @@ PROSPECTIVE_TREATMENT_NOTES = (
 )
 
 
-def _started_rows(axis: PatientAxis, medications: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Patient position, start day and drug of the episodes started within 30 days of index."""
+def _started_rows(
+    axis: PatientAxis, medications: pd.DataFrame, window_days: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Patient position, start day and drug of the episodes started within ``window_days`` of index."""
     positions = axis.positions(medications, "medications")
     start_day = axis.days_since_index(medications["start_date"], positions)
-    within = (start_day >= 0) & (start_day <= START_WINDOW_DAYS)
+    within = (start_day >= 0) & (start_day <= window_days)
     return positions[within], start_day[within], medications["drug"].to_numpy(dtype=object)[within]
 
 
@@ -49,13 +52,15 @@ def _started_matrix(axis: PatientAxis, started_rows: tuple, drugs) -> pd.DataFra
     return pd.DataFrame(started, index=axis.ids)
 
 
-def drugs_started(patients: pd.DataFrame, medications: pd.DataFrame, drugs=IMMUNOSUPPRESSANTS) -> pd.DataFrame:
-    """One boolean column per drug: an episode of it started within 30 days of index.
+def drugs_started(
+    patients: pd.DataFrame, medications: pd.DataFrame, drugs=IMMUNOSUPPRESSANTS, window_days: int = START_WINDOW_DAYS
+) -> pd.DataFrame:
+    """One boolean column per drug: an episode of it started within ``window_days`` of index.
 
     Rows are the patients sorted by ``patient_id`` (index ``patient_id``).
     """
     axis = PatientAxis.of(patients)
-    return _started_matrix(axis, _started_rows(axis, medications), drugs)
+    return _started_matrix(axis, _started_rows(axis, medications, window_days), drugs)
 
 
 def _main_agents(n_patients: int, started_rows: tuple) -> np.ndarray:
@@ -71,7 +76,9 @@ def _main_agents(n_patients: int, started_rows: tuple) -> np.ndarray:
     return agent
 
 
-def treatment_groups(patients: pd.DataFrame, medications: pd.DataFrame) -> pd.DataFrame:
+def treatment_groups(
+    patients: pd.DataFrame, medications: pd.DataFrame, window_days: int = START_WINDOW_DAYS
+) -> pd.DataFrame:
     """``group``, ``main_agent``, ``treatment_exclusion`` and ``treatment_note`` per patient.
 
     Rows are the patients sorted by ``patient_id`` (index ``patient_id``). ``treatment_exclusion``
@@ -79,10 +86,11 @@ def treatment_groups(patients: pd.DataFrame, medications: pd.DataFrame) -> pd.Da
     30 days depart from the protocol, which the contract does not exclude:
     ``prospective_without_tacrolimus_within_30_days`` or (else)
     ``prospective_other_immunosuppressant_within_30_days``. The rules are applied to every patient
-    regardless of earlier screening steps; ``derive_cohort`` keeps the first reason.
+    regardless of earlier screening steps; ``derive_cohort`` keeps the first reason. "30 days" is
+    the design's treatment window, ``window_days`` (the notes keep their contract names).
     """
     axis = PatientAxis.of(patients)
-    started_rows = _started_rows(axis, medications)
+    started_rows = _started_rows(axis, medications, window_days)
     started = _started_matrix(axis, started_rows, IMMUNOSUPPRESSANTS + ("pirfenidone",))
     tacrolimus = started["tacrolimus"].to_numpy()
     other = started[list(CONVENTIONAL_AGENTS)].any(axis=1).to_numpy()

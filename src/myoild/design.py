@@ -1,0 +1,59 @@
+"""The study's definition, built once from the config (key ``study``) and handed to every stage.
+
+The paper's design is the default (Chen et al. 2022; data contract, "Derived endpoints"):
+
+- ``followup_days`` (365): the follow-up window, day 0 to this day inclusive; a death on its last
+  day counts, one a day later is censored at it. It is also the Kaplan-Meier horizon, the
+  horizon of absolute effects and E-values, the adverse-event window and the figures' time axis.
+- ``treatment_window_days`` (30): drugs started on days 0 to this day define the treatment groups;
+  IVIg and plasma exchange count as given when an episode overlaps days 0 to this day; the
+  landmark of the immortal-time analysis.
+- ``baseline_window_days`` (14): the baseline visit lies on the index date or at most this many
+  days before it.
+- ``relapse_lab_ratio`` (2): relapse criterion (i), ferritin or ESR strictly above this multiple of
+  the baseline-visit value.
+- ``relapse_gc_mg_kg`` (0.5): relapse criterion (iii), prednisolone-equivalent dose strictly above
+  this many mg/kg/day where the preceding visit's was not.
+
+``myoild.contract`` keeps only what the data contract itself fixes (allowed values).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+#: Numbers at risk are shown at these fractions of the follow-up window (day 0, quarters, end).
+AT_RISK_FRACTIONS = (0.0, 0.25, 0.5, 0.75, 1.0)
+
+
+@dataclass(frozen=True)
+class StudyDesign:
+    """Windows and thresholds of the study (module docstring)."""
+
+    followup_days: int = 365
+    treatment_window_days: int = 30
+    baseline_window_days: int = 14
+    relapse_lab_ratio: float = 2.0
+    relapse_gc_mg_kg: float = 0.5
+
+    @classmethod
+    def from_config(cls, study: dict | None) -> StudyDesign:
+        """The design of the config's ``study`` section (missing keys take the paper's values)."""
+        study = study or {}
+        return cls(**{name: study[name] for name in cls.__dataclass_fields__ if name in study})
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    @property
+    def at_risk_days(self) -> tuple[int, ...]:
+        """Days at which numbers at risk are reported: 0, each quarter of the window, its end
+        (the paper's 0, 90, 180, 270, 365 for a 365-day window: quarters rounded down to a
+        multiple of 30 days when the window is a whole number of 365 days)."""
+        if self.followup_days % 365 == 0:
+            step = 90 * self.followup_days // 365
+            return (0, step, 2 * step, 3 * step, self.followup_days)
+        return tuple(sorted({int(self.followup_days * fraction) for fraction in AT_RISK_FRACTIONS}))
+
+
+PAPER = StudyDesign()
