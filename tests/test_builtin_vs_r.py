@@ -24,10 +24,14 @@ OPTIONS = WeightingOptions(
 
 
 @pytest.fixture(scope="module")
-def pipeline(tmp_path_factory):
+def analysis_set(tmp_path_factory):
     folder = tmp_path_factory.mktemp("builtin")
     write_cohort(generate_cohort(), folder)
-    analysis_set = derive_cohort(validate_folder(folder).tables).analysis_set
+    return derive_cohort(validate_folder(folder).tables).analysis_set
+
+
+@pytest.fixture(scope="module")
+def pipeline(analysis_set):
     weights = contrast_weights(analysis_set, CONTRAST, OPTIONS).weights
     return weights, contrast_survival(analysis_set, CONTRAST, ["death", "relapse"], weights)
 
@@ -64,7 +68,9 @@ def test_weighted_kaplan_meier_equals_survfit(pipeline, endpoint):
     for group, stratum in (("tacrolimus", ".t=1"), ("conventional", ".t=0")):
         rows = np.array(r["strata"]) == stratum
         ours = km[km["group"] == group]
-        start, ours = ours.iloc[0], ours.iloc[1:]  # the curve's origin, then R's event times
+        start, ours = ours.iloc[0], ours.iloc[1:]  # the curve's origin, then event and censoring times
+        assert ours["n_event"].sum() + ours["n_censor"].sum() == ours["n_risk"].iloc[0] == start["n_risk"]
+        ours = ours[ours["n_event"] > 0]  # R's summary(survfit(...)) rows
         assert (start["time_days"], start["survival"], start["ci_low"], start["ci_high"]) == (0, 1, 1, 1)
         in_arm = weights["treated"] == (group == "tacrolimus")
         assert start["n_risk"] == in_arm.sum()
@@ -73,3 +79,19 @@ def test_weighted_kaplan_meier_equals_survfit(pipeline, endpoint):
         np.testing.assert_allclose(ours["survival"], np.array(r["surv"])[rows], rtol=1e-10)
         np.testing.assert_allclose(ours["ci_low"], np.array(r["lower"])[rows], rtol=RTOL)
         np.testing.assert_allclose(ours["ci_high"], np.array(r["upper"])[rows], rtol=RTOL)
+
+
+def test_covariates_beyond_the_papers_six_follow_glm_on_the_pipelines_path(analysis_set):
+    """anti-MDA5, HRCT pattern and the baseline ferritin (a derived covariate) in the propensity
+    model: complete cases, R glm (tests/reference/builtin_mda5.json, export_builtin_cohort.py)."""
+    from myoild.survival import contrast_survival as survival
+
+    r = reference("mda5")
+    folder_options = WeightingOptions(covariates=OPTIONS.covariates + ("anti_mda5", "hrct_pattern", "baseline_ferritin_ug_l"))
+    fitted = contrast_weights(analysis_set, CONTRAST, folder_options)
+    assert fitted.diagnostics["n_missing_covariates"] == 250 - len(r["glm"]["ps"]) == 11
+    assert fitted.diagnostics["missing_by_covariate"].startswith("baseline_ferritin_ug_l=")
+    np.testing.assert_allclose(fitted.weights["ps"], r["glm"]["ps"], rtol=RTOL)
+    models = survival(analysis_set, CONTRAST, ["death"], fitted.weights).models.set_index("model")
+    assert models.loc["cox_iptw", "hr"] == pytest.approx(r["cox"]["efron_weighted"]["hr"], rel=RTOL)
+    assert models.loc["cox_iptw", "se_log_hr"] == pytest.approx(r["cox"]["efron_weighted"]["se"], rel=RTOL)

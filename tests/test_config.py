@@ -46,3 +46,17 @@ def test_bad_config_gets_one_line(change, expected):
     message = first_config_error(config, SCHEMA)
     assert message.startswith(expected)
     assert "\n" not in message
+
+
+def test_covariates_of_the_schema_are_the_contracts_and_a_wrong_name_lists_the_valid_ones():
+    import yaml
+
+    from myoild.config import first_config_error
+    from myoild.contract import COVARIATES
+
+    schema_path = Path(__file__).resolve().parents[1] / "schemas" / "config.schema.yaml"
+    schema = yaml.safe_load(schema_path.read_text())
+    assert tuple(schema["properties"]["propensity"]["properties"]["covariates"]["items"]["enum"]) == COVARIATES
+    message = first_config_error({"propensity": {"covariates": ["age_years", "anti_mda6"]}}, schema_path)
+    assert message.startswith("config error at propensity.covariates.1: 'anti_mda6' is not one of [")
+    assert "'anti_mda5'" in message and "'baseline_ferritin_ug_l'" in message and "\n" not in message

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_builtin_vs_r import CONTRAST, pipeline  # noqa: F401 (the module-scoped fixture)
+from test_builtin_vs_r import CONTRAST, analysis_set, pipeline  # noqa: F401 (the module-scoped fixtures)
 
 REFERENCE = Path(__file__).parent / "reference"
 RTOL = 1e-8

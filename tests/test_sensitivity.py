@@ -154,7 +154,7 @@ def test_separating_propensity_model_and_empty_trim_are_not_estimable():
     trimmed = grid["weights"] == "trim_0.1_0.9"
     separated = "not estimable: the propensity model separates the groups (fitted scores numerically 0 or 1)"
     assert (grid.loc[~trimmed, "note"] == separated).all()
-    assert (grid.loc[trimmed, "note"] == "not estimable: no patients in tacrolimus").all()
+    assert (grid.loc[trimmed, "note"] == "not estimable: no patients in this contrast").all()
     assert (grid.loc[trimmed, "n"] == 0).all() and (grid.loc[~trimmed, "n"] == 40).all()
     numbers = ["hr", "ci_low", "ci_high", "se_log_hr", "p_value", "ess_treated", "ess_control", "max_abs_smd_after"]
     assert grid[numbers].isna().all().all()

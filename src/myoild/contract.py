@@ -92,3 +92,37 @@ ENDPOINTS = ("death", "relapse", "respiratory_relapse")
 RELAPSE_CRITERIA = ("biomarker", "radiological", "glucocorticoid")
 #: Follow-up window in days (data contract, derived endpoints).
 WINDOW_DAYS = 365
+
+# Covariates a propensity model may adjust for (config ``propensity.covariates``).
+#: Columns of the patients table, by the dtype of the normalised table.
+PATIENT_COVARIATES = {
+    "site": "object",
+    "sex": "object",
+    "age_years": "float64",
+    "weight_kg": "float64",
+    "diagnosis": "object",
+    "disease_duration_months": "float64",
+    "smoking_history": "boolean",
+    "heliotrope_rash": "boolean",
+    "gottron_sign": "boolean",
+    "proximal_weakness": "boolean",
+    "hypertension": "boolean",
+    "diabetes": "boolean",
+    "malignancy": "boolean",
+    "anti_mda5": "boolean",
+    "anti_jo1": "boolean",
+    "anti_ej": "boolean",
+    "anti_pl7": "boolean",
+    "anti_pl12": "boolean",
+    "hrct_pattern": "object",
+}
+#: Laboratory values of the baseline visit, by the visits column they come from.
+BASELINE_LABS = {
+    "baseline_ferritin_ug_l": "ferritin_ug_l",
+    "baseline_crp_mg_l": "crp_mg_l",
+    "baseline_esr_mm_h": "esr_mm_h",
+    "baseline_ldh_u_l": "ldh_u_l",
+}
+#: Derived at the index date (myoild.derive.covariates) or the baseline visit.
+DERIVED_COVARIATES = ("initial_pred_mg_day", "plasma_exchange", "ivig", *BASELINE_LABS)
+COVARIATES = (*PATIENT_COVARIATES, *DERIVED_COVARIATES)

@@ -39,6 +39,8 @@ def _no_fit(note: str) -> dict:
 
 def _arm_problem(data: pd.DataFrame, event: str, arms: tuple[str, str]) -> str | None:
     """Why an arm makes the hazard ratio not estimable (no patients, no events), or None."""
+    if data.empty:
+        return "no patients in this contrast"
     for arm in arms:
         in_arm = data["arm"] == arm
         if not in_arm.any():
@@ -57,14 +59,17 @@ def cox_fields(
     weights: str | None,
     ties: str,
     fit: Callable[[pd.DataFrame], CoxResult] | None = None,
+    *,
+    strata: str | list[str] | None = None,
 ) -> dict:
     """``hr``, ``ci_low``, ``ci_high``, ``se_log_hr``, ``p_value``, ``logrank_p``, ``ci_method``, ``n``,
     ``events`` and ``note`` of the Cox model of ``data`` (columns ``treated`` 0/1, ``arm`` with the
     names ``arms`` = (treated arm, control arm), ``duration``, ``event``, and ``weights`` when
     weighted: R ``coxph(Surv(t, e) ~ treated, weights = w, robust = TRUE, ties = ties)``; without
-    weights the model-based fit with the ordinary log-rank test). ``fit`` replaces that model by
-    another of the same result type on ``data`` (e.g. a Fine-Gray model of the events ``event``
-    marks). See the module docstring."""
+    weights the model-based fit with the ordinary log-rank test). ``strata`` (columns of ``data``)
+    stratifies that model, R ``... ~ treated + strata(site)``, and its log-rank test. ``fit``
+    replaces that model by another of the same result type on ``data`` (e.g. a Fine-Gray model of
+    the events ``event`` marks). See the module docstring."""
     fields = {
         "ci_method": "model" if weights is None else "robust",
         "n": len(data),
@@ -79,7 +84,7 @@ def cox_fields(
         warnings.simplefilter("always", ConvergenceWarning)
         try:
             if fit is None:
-                result = weighted_cox(data, duration, event, "treated", weights=weights, ties=ties)
+                result = weighted_cox(data, duration, event, "treated", weights=weights, ties=ties, strata=strata)
             else:
                 result = fit(data)
         except ValueError as error:

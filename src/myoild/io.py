@@ -1,24 +1,44 @@
 """Reading the raw input tables as they are, before any interpretation (DATA_CONTRACT.md, "Reading rules").
 
-A raw table is a DataFrame whose columns are the file's header names and whose index is the
-1-based data row in the file (the first line after the header is row 1). Cells keep what the file
-holds: CSV cells are ``str`` (nothing but an empty cell is missing, so ``NA`` stays the text
-``"NA"``); Parquet and Excel cells keep their native types (numbers, booleans, dates, text; a
-Parquet list or struct becomes its text). Deciding whether a cell is a valid date, number or boolean is the validation stage's job.
+A raw table's cells are a DataFrame whose columns are the file's header names and whose index is
+the 1-based data row in the file (the first line after the header is row 1). Cells keep what the
+file holds: CSV cells are ``str`` (nothing but an empty cell is missing, so ``NA`` stays the text
+``"NA"``; a NUL byte stays in its cell, where pandas' fast CSV parser would cut the cell short);
+Parquet and Excel cells keep their native types (numbers, booleans, dates, text; a Parquet list or
+struct becomes its text; an Excel formula cell holds its formula, never the value Excel cached).
+Deciding whether a cell is a valid date, number or boolean is the validation stage's job.
+
+What a file holds that is no table cell is listed with the cells, as *defects*, for the validation
+stage to report: a CSV row with more or fewer fields than the header (its cells cannot be matched
+to the columns), a cell holding a control character (the C0 characters other than tab, line feed
+and carriage return, which quoted CSV text may hold), an Excel formula (a formula is not data).
 """
 
 from __future__ import annotations
 
+import csv
+import errno
+import re
+import stat
+from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import openpyxl
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from myoild.contract import TABLES
 
 RAW_SUFFIXES = (".csv", ".parquet", ".xlsx")
+#: The C0 control characters a cell may not hold (RE2 and Python ``re`` syntax): all but tab, LF, CR.
+CONTROL_CHARACTERS = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"
+_CONTROL_BYTES = bytes(code for code in range(0x20) if code not in (0x09, 0x0A, 0x0D))
+_CONTROL = re.compile(CONTROL_CHARACTERS)
+#: Characters that ``visible`` writes as escapes: every C0 control character and DEL.
+_INVISIBLE = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class RawTableError(Exception):
@@ -30,25 +50,59 @@ class RawTableError(Exception):
         self.message = message
 
 
+@dataclass(frozen=True)
+class RawTable:
+    """A raw table file as read.
+
+    ``cells``: the cells (see the module docstring). ``defects``: one row per cell or row that
+    the file holds in a form no table cell has, with ``row`` (data row), ``column`` (header name,
+    None for a whole row), ``check`` and ``message``; entirely blank rows have none. ``sheet``: for
+    an Excel file, which sheet was read among which, as words for messages (None otherwise).
+    """
+
+    cells: pd.DataFrame
+    defects: pd.DataFrame
+    sheet: str | None = None
+
+
 def table_files(input_dir: str | Path) -> tuple[dict[str, list[Path]], list[Path]]:
     """The candidate files of each table (``<table>.csv|.parquet|.xlsx``) and the other files found.
 
-    Hidden files (``.DS_Store``, editor locks) are neither; sub-folders are ignored.
+    A candidate is any entry with such a name, also a folder or a broken link (``file_problem``
+    says what it is); hidden files (``.DS_Store``, editor locks) are neither, and other sub-folders
+    are ignored.
     """
     found: dict[str, list[Path]] = {table: [] for table in TABLES}
     others: list[Path] = []
     for path in sorted(Path(input_dir).iterdir()):
-        if path.name.startswith(".") or not path.is_file():
+        if path.name.startswith("."):
             continue
         if path.stem in found and path.suffix in RAW_SUFFIXES:
             found[path.stem].append(path)
-        else:
+        elif path.is_file():
             others.append(path)
     return found, others
 
 
-def read_raw_table(path: str | Path) -> pd.DataFrame:
-    """Read one raw table file (by suffix) into a raw table; raise RawTableError if it is unreadable.
+def file_problem(path: Path) -> str | None:
+    """Why an entry named like a table file is not a file to read, or None when it is a file (or a link to one)."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        if not path.is_symlink():
+            return f"{path.name} cannot be opened: {exc.strerror}"
+        if exc.errno == errno.ELOOP:
+            return f"{path.name} is a symbolic link that loops (it leads back to itself); link it to the file"
+        return f"{path.name} is a symbolic link to a file that does not exist"
+    if stat.S_ISDIR(mode):
+        return f"{path.name} is a folder, not a file; put the table file itself in the input folder"
+    if not stat.S_ISREG(mode):
+        return f"{path.name} is not a regular file (a pipe, socket or device)"
+    return None
+
+
+def read_raw_table(path: str | Path) -> RawTable:
+    """Read one raw table file (by suffix); raise RawTableError if it cannot be taken as a table.
 
     Entirely blank rows (a blank CSV line, an empty spreadsheet row) are not data rows and are
     dropped, keeping the row numbers of the rows around them.
@@ -56,7 +110,7 @@ def read_raw_table(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     readers = {".csv": _read_csv, ".parquet": _read_parquet, ".xlsx": _read_xlsx}
     try:
-        frame = readers[path.suffix](path)
+        raw = readers[path.suffix](path)
     except RawTableError:
         raise
     except UnicodeDecodeError as exc:
@@ -64,13 +118,20 @@ def read_raw_table(path: str | Path) -> pd.DataFrame:
             "readable", f"{path.name} is not UTF-8 text ({_first_non_utf8(path)}); save it as UTF-8"
         ) from exc
     except Exception as exc:
-        # The three readers report a damaged file with many exception types (pandas ParserError
-        # and EmptyDataError, pyarrow ArrowInvalid, zipfile BadZipFile, KeyError and OSError from
+        # The readers report a damaged file with many exception types (csv.Error, pandas
+        # ParserError, pyarrow ArrowInvalid, zipfile BadZipFile, KeyError and OSError from
         # openpyxl...). Every one of them means the same thing here: the file cannot be read.
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise RawTableError("readable", f"{path.name} cannot be read: {first_line}") from exc
+    frame = raw.cells
     blank = frame.isna().all(axis=1) if frame.shape[1] else pd.Series(False, index=frame.index)
-    return frame.loc[~blank]
+    defects = raw.defects
+    return RawTable(frame.loc[~blank], defects.loc[~defects["row"].isin(frame.index[blank])], raw.sheet)
+
+
+def visible(text: str) -> str:
+    """``text`` with its control characters (C0 and DEL) written as ``\\xNN``, so that a message shows them."""
+    return _INVISIBLE.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
 
 
 def _first_non_utf8(path: Path) -> str:
@@ -84,21 +145,87 @@ def _first_non_utf8(path: Path) -> str:
     return "invalid byte sequence"
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
-    """CSV: UTF-8 with or without BOM, LF or CRLF; every cell a string, only empty cells missing."""
+def _read_csv(path: Path) -> RawTable:
+    """CSV: UTF-8 with or without BOM, LF or CRLF; every cell a string, only empty cells missing.
+
+    Python's csv module counts the fields of every record (pandas pads a short row with empty
+    cells and cannot say which were there); pandas then reads the cells, with its python engine
+    when the file holds a NUL byte (its C engine ends a cell at a NUL).
+    """
+    header, counts = _csv_field_counts(path)
+    _check_delimiter(path, header)
+    control, nul = _control_bytes(path)
     cells = pd.read_csv(
         path,
         header=None,
+        names=range(max(len(header), int(counts.max(initial=0)))),
         dtype=str,
         keep_default_na=False,
         na_values=[""],
         encoding="utf-8-sig",
         skip_blank_lines=False,
+        engine="python" if nul else "c",
     )
-    return _with_header(path, list(cells.iloc[0]), cells.iloc[1:])
+    if len(cells) != len(counts) + 1:
+        raise RawTableError(
+            "readable", f"{path.name} cannot be read: its records cannot be delimited unambiguously (check the quotes)"
+        )
+    frame = _with_header(path, list(cells.iloc[0, : len(header)]), cells.iloc[1:, : len(header)])
+    rows = frame.index[(counts != len(header)) & (counts > 0)]
+    ragged = _defects(
+        rows,
+        None,
+        "fields_match_header",
+        [
+            f"the row has {counts[row - 1]} fields but the header has {len(header)}: its cells cannot be matched "
+            "to the columns (a field lost or added, or a stray comma or quote)"
+            for row in rows
+        ],
+    )
+    return RawTable(frame, _concat_defects([ragged, _control_defects(frame) if control else _no_defects()]))
 
 
-def _read_parquet(path: Path) -> pd.DataFrame:
+def _csv_field_counts(path: Path) -> tuple[list[str], np.ndarray]:
+    """The header's fields and the number of fields of every later record (0 for a blank line)."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        records = csv.reader(handle)
+        header = next(records, None)
+        counts = np.fromiter(map(len, records), dtype=np.int64)
+    if not header:
+        raise RawTableError("readable", f"{path.name} cannot be read: its first line, the header, is empty")
+    return header, counts
+
+
+def _check_delimiter(path: Path, header: list[str]) -> None:
+    """A header field holding a semicolon or a tab means the file is not comma-delimited."""
+    for separator, name in ((";", '";"'), ("\t", "tabs")):
+        if any(separator in field for field in header):
+            shown = visible(",".join(header))
+            shown = shown if len(shown) <= 80 else shown[:77] + "..."
+            raise RawTableError(
+                "comma_delimited",
+                f'{path.name} looks delimited by {name}, not commas (its header reads "{shown}"); '
+                "save it as comma-separated CSV",
+            )
+
+
+def _control_bytes(path: Path) -> tuple[bool, bool]:
+    """Whether the file holds a control character a cell may not hold, and whether a NUL among them."""
+    control = nul = False
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 24), b""):
+            if _has_control_bytes(block):
+                control, nul = True, nul or b"\x00" in block
+    return control, nul
+
+
+def _has_control_bytes(block: bytes) -> bool:
+    """Whether UTF-8 bytes hold a control character a cell may not hold (a byte below 0x20 is always that
+    character in UTF-8, never part of another one); ``bytes.translate`` is the fastest search."""
+    return len(block.translate(None, _CONTROL_BYTES)) < len(block)
+
+
+def _read_parquet(path: Path) -> RawTable:
     """Parquet: native column types; dates arrive as datetime64, dictionary columns as plain values."""
     # ignore_metadata: the file's pandas metadata would restore extension dtypes the writer
     # happened to use; the validation stage wants plain numpy or object columns.
@@ -114,41 +241,81 @@ def _read_parquet(path: Path) -> pd.DataFrame:
     _check_header(path, header)
     frame.columns = header
     frame.index = pd.RangeIndex(1, len(frame) + 1, name="row")
-    return frame
+    # Text columns are searched in Arrow first (fast); only those that may hold a control character cell by cell.
+    suspects = [name for name, column in zip(header, table.columns, strict=True) if _holds_control(column)]
+    return RawTable(frame, _control_defects(frame[suspects]))
+
+
+def _holds_control(column: pa.ChunkedArray) -> bool:
+    """Whether an Arrow text column (plain or dictionary-encoded) may hold a control character: its data
+    bytes are searched whole, also those of sliced-off or null values, so True may be a false alarm
+    (the cells are then searched one by one); False for other types."""
+    if pa.types.is_dictionary(column.type):
+        column = column.cast(column.type.value_type)
+    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+        return False
+    data = [chunk.buffers()[2] for chunk in column.chunks]
+    return any(_has_control_bytes(buffer.to_pybytes()) for buffer in data if buffer is not None)
 
 
 def _nested_text(value) -> str:
     return str(value.tolist() if hasattr(value, "tolist") else value)
 
 
-def _read_xlsx(path: Path) -> pd.DataFrame:
+def _read_xlsx(path: Path) -> RawTable:
     """Excel: the first sheet, its first row the header; cell values as openpyxl gives them.
 
     openpyxl is used directly because pandas turns error cells (``#N/A``) into missing values,
-    and only an empty cell is missing.
+    and only an empty cell is missing. The workbook is opened with its formulas (not the values
+    Excel cached for them), so that a formula cell is seen for what it is.
     """
-    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    workbook = openpyxl.load_workbook(path, read_only=True, data_only=False)
     try:
-        rows = list(workbook.worksheets[0].iter_rows(values_only=True))
+        sheets = workbook.sheetnames
+        sheet = workbook.worksheets[0]
+        rows, formulas = [], []
+        for number, row in enumerate(sheet.iter_rows()):
+            rows.append(tuple(cell.value for cell in row))
+            formulas += [(number, position, cell) for position, cell in enumerate(row) if cell.data_type == "f"]
     finally:
         workbook.close()
+    others = ", ".join(_quoted(name) for name in sheets if name != sheet.title)
+    where = f"sheet {_quoted(sheet.title)}, the first of the workbook" + (f" (it also has {others})" if others else "")
     if not rows:
-        raise RawTableError("readable", f"{path.name}: the first sheet is empty (no header row)")
+        raise RawTableError("readable", f"{path.name}: {where} is empty (no header row)")
     width = max(len(row) for row in rows)
     body = pd.DataFrame(rows[1:], columns=range(width), dtype=object)
     header = list(rows[0]) + [None] * (width - len(rows[0]))
-    return _with_header(path, header, body.where(body != "", None))
+    frame = _with_header(path, header, body.where(body != "", None))
+    names = dict(enumerate(_header_names(header)))
+    kept = [(number, names[position], cell) for number, position, cell in formulas if names[position] in frame]
+    formula_defects = _defects(
+        [number for number, _, _ in kept],
+        [name for _, name, _ in kept],
+        "no_formula",
+        [
+            f'cell {cell.coordinate} holds the formula {_quoted(str(getattr(cell.value, "text", cell.value)))}: '
+            "a formula is not data; enter its value"
+            for _, _, cell in kept
+        ],
+    )
+    defects = _concat_defects([formula_defects.loc[formula_defects["row"] > 0], _control_defects(frame)])
+    return RawTable(frame, defects, where)
 
 
 def _with_header(path: Path, header: list, body: pd.DataFrame) -> pd.DataFrame:
     """Name the columns from the header cells; a nameless column is dropped when it holds nothing."""
-    names = [f"unnamed_{position}" if _is_empty(name) else str(name) for position, name in enumerate(header, 1)]
+    names = _header_names(header)
     frame = pd.DataFrame(body.to_numpy(dtype=object), columns=names)
     frame.index = pd.RangeIndex(1, len(frame) + 1, name="row")
     unnamed_empty = [name for name, cell in zip(names, header) if _is_empty(cell) and frame[name].isna().all()]
     frame = frame.drop(columns=unnamed_empty)
     _check_header(path, list(frame.columns))
     return frame
+
+
+def _header_names(header: list) -> list[str]:
+    return [f"unnamed_{position}" if _is_empty(name) else str(name) for position, name in enumerate(header, 1)]
 
 
 def _is_empty(cell) -> bool:
@@ -158,6 +325,76 @@ def _is_empty(cell) -> bool:
 def _check_header(path: Path, header: list[str]) -> None:
     seen: set[str] = set()
     for name in header:
+        control = _CONTROL.search(name)
+        if control:
+            code = ord(control.group())
+            hint = " (is the file UTF-16? save it as UTF-8)" if code == 0 else ""
+            raise RawTableError(
+                "no_control_character",
+                f"{path.name}: column name {_quoted(name)} holds the control character U+{code:04X}{hint}",
+            )
         if name in seen:
             raise RawTableError("unique_column_names", f"{path.name}: column {name!r} appears more than once")
         seen.add(name)
+
+
+def _control_defects(frame: pd.DataFrame) -> pd.DataFrame:
+    """One defect per text cell of ``frame`` holding a control character.
+
+    Searched in Arrow, cell by cell: pandas' hash tables (``factorize``, ``unique``) take a text
+    to end at its first NUL, so distinct values cannot be searched instead.
+    """
+    found = []
+    for name, column in frame.items():
+        if column.dtype != object:
+            continue
+        values = column.to_numpy()
+        if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+            text = np.ones(len(values), dtype=bool)
+        else:  # mixed Excel cells: only the text ones
+            text = np.fromiter((isinstance(value, str) for value in values), dtype=bool, count=len(values))
+        strings = pa.array(values[text], type=pa.string(), from_pandas=True)
+        flagged = np.zeros(len(values), dtype=bool)
+        flagged[text] = pc.fill_null(pc.match_substring_regex(strings, CONTROL_CHARACTERS), False).to_numpy(
+            zero_copy_only=False
+        )
+        cells = column[flagged]
+        found.append(
+            _defects(
+                cells.index,
+                [name] * len(cells),
+                "no_control_character",
+                [
+                    f"{_quoted(value)} holds the control character U+{ord(_CONTROL.search(value).group()):04X}: "
+                    "a cell holds no control characters (a damaged or binary export?)"
+                    for value in cells
+                ],
+            )
+        )
+    return _concat_defects(found)
+
+
+def _quoted(text: str) -> str:
+    return f'"{visible(text)}"'
+
+
+def _defects(rows, columns, check: str, messages: list[str]) -> pd.DataFrame:
+    """Defects of ``rows``; ``columns`` is one header name per row, or None for whole rows."""
+    rows = list(rows)
+    return pd.DataFrame(
+        {
+            "row": np.array(rows, dtype=np.int64),
+            "column": np.array([None] * len(rows) if columns is None else list(columns), dtype=object),
+            "check": np.full(len(rows), check, dtype=object),
+            "message": np.array(messages, dtype=object),
+        }
+    )
+
+
+def _no_defects() -> pd.DataFrame:
+    return _defects([], None, "", [])
+
+
+def _concat_defects(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    frames = [frame for frame in frames if not frame.empty]
+    return pd.concat(frames, ignore_index=True) if frames else _no_defects()

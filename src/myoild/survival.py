@@ -162,13 +162,15 @@ def _start_row(arm: str, data: pd.DataFrame, weights: str | None) -> dict:
 
 
 def _km_rows(data: pd.DataFrame, contrast: str, endpoint: str, weights: str | None) -> pd.DataFrame:
-    """Each arm's curve (arms without patients have none), from its day-0 row."""
+    """Each arm's curve (arms without patients have none), from its day-0 row, with a row at every
+    event or censoring time (R ``summary(survfit(...), censored = TRUE)``), so that figures can mark
+    the censoring times."""
     parts = []
     for arm in contrast_groups(contrast):
         in_arm = data[data["arm"] == arm]
         if in_arm.empty:
             continue
-        curve = weighted_km(in_arm, f"{endpoint}_time_days", f"{endpoint}_event", weights)
+        curve = weighted_km(in_arm, f"{endpoint}_time_days", f"{endpoint}_event", weights, censored=True)
         curve.insert(0, "group", arm)
         parts += [pd.DataFrame([_start_row(arm, in_arm, weights)]), curve]
     curve = _stacked(parts, ["group", *KM_COLUMNS[5:]])

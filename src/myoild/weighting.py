@@ -93,6 +93,8 @@ def failed_diagnostics(weights: pd.DataFrame, max_abs_smd: float, options: Weigh
 
 def _empty_arm(patients: pd.DataFrame, contrast: str) -> str | None:
     """Why a contrast cannot be weighted for want of patients, or None."""
+    if patients.empty:
+        return "not estimable: no patients in this contrast"
     for arm in contrast_groups(contrast):
         if not (patients["arm"] == arm).any():
             return f"not estimable: no patients in {arm}"
@@ -111,6 +113,9 @@ def contrast_weights(analysis_set: pd.DataFrame, contrast: str, options: Weighti
         "n_control": int((modelled["treated"] == 0).sum()),
         "n_missing_covariates": int(missing.sum()),
         "patients_missing_covariates": " ".join(patients.loc[missing, "patient_id"]),
+        "missing_by_covariate": " ".join(
+            f"{name}={count}" for name, count in patients[covariates].isna().sum().items() if count
+        ),
     }
     not_estimable = _empty_arm(modelled, contrast)
     if not_estimable:

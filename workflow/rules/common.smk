@@ -133,6 +133,8 @@ def final_outputs():
                 "km_at_risk.tsv",
                 "bootstrap.tsv",
                 "absolute_effects.tsv",
+                "manuscript.docx",
+                "manuscript.xlsx",
                 "ph_tests.tsv",
                 "competing_risks.tsv",
                 "sensitivity.tsv",

@@ -192,6 +192,7 @@ rule figure_competing_risks:
         "../envs/myoild.yaml"
     params:
         stem=output_stem,
+        study=config["study"],
         code=package_code("figure_competing_risks"),
     script:
         "../scripts/figure_competing_risks.py"

@@ -5,4 +5,6 @@ from myoild.pipeline import rule_log
 from myoild.tabular import read_tsv
 
 with rule_log(snakemake.log[0]):
-    competing_risks_figure(read_tsv(snakemake.input.curves), snakemake.params.stem)
+    competing_risks_figure(
+        read_tsv(snakemake.input.curves), snakemake.params.stem, snakemake.params.study["followup_days"]
+    )

@@ -1,4 +1,4 @@
-"""Prednisolone-equivalent dose at baseline and at the last visit (rule glucocorticoids)."""
+"""Prednisolone-equivalent dose on the index date and at the last visit (rule glucocorticoids)."""
 
 import pandas as pd
 

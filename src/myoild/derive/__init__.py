@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from myoild.contract import COHORTS, ENDPOINTS
+from myoild.contract import BASELINE_LABS, COHORTS, ENDPOINTS, PATIENT_COVARIATES
 from myoild.design import PAPER, StudyDesign
 from myoild.derive.covariates import DOSE_ISSUES, initial_prednisolone_dose, rescue_therapies
 from myoild.derive.endpoints import endpoints
@@ -69,6 +69,11 @@ EXTRA_COLUMNS = (
     "pred_baseline_mg_day",
     "pred_last_mg_day",
     "pred_last_visit_date",
+)
+#: Further patient characteristics and baseline laboratory values a propensity model may use
+#: (``myoild.contract.COVARIATES``), after the extra columns.
+COVARIATE_COLUMNS = tuple(
+    name for name in (*PATIENT_COVARIATES, *BASELINE_LABS) if name not in ANALYSIS_SET_COLUMNS
 )
 _INTEGER_COLUMNS = ("followup_days",) + tuple(
     f"{endpoint}_{part}" for endpoint in ENDPOINTS for part in ("time_days", "event")
@@ -137,12 +142,20 @@ def derive_cohort(tables: dict[str, pd.DataFrame], design: StudyDesign = PAPER) 
         death_date=optional_column(patients, "death_date", "datetime64[ns]").to_numpy(),
         withdrawal_date=optional_column(patients, "withdrawal_date", "datetime64[ns]").to_numpy(),
         withdrawal_reason=optional_column(patients, "withdrawal_reason", "object").to_numpy(dtype=object),
+        **{
+            name: optional_column(patients, name, dtype).astype(dtype).to_numpy()
+            for name, dtype in PATIENT_COVARIATES.items()
+            if name in COVARIATE_COLUMNS
+        },
     )
     analysis_set = pd.concat([source.reset_index(drop=True), derived], axis=1)
     for column in _INTEGER_COLUMNS:
         analysis_set[column] = pd.array(np.round(analysis_set[column].to_numpy(dtype=float)), dtype="Int64")
     analysis_set["included"] = analysis_set["included"].astype(bool)
-    analysis_set = analysis_set[list(ANALYSIS_SET_COLUMNS + EXTRA_COLUMNS)]
+    for name, dtype in PATIENT_COVARIATES.items():
+        if name in COVARIATE_COLUMNS and dtype == "boolean":
+            analysis_set[name] = analysis_set[name].astype("boolean")
+    analysis_set = analysis_set[list(ANALYSIS_SET_COLUMNS + EXTRA_COLUMNS + COVARIATE_COLUMNS)]
 
     if len(analysis_set) != len(tables["patients"]) or not np.array_equal(analysis_set["patient_id"], axis.ids):
         raise FlowError("analysis set does not hold every patient of `patients` exactly once")

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from myoild.contract import BASELINE_LABS
 from myoild.design import PAPER, StudyDesign
 from myoild.derive.keys import PatientAxis, as_bool, day_numbers, first_row_per_patient, optional_column
 
@@ -150,7 +151,8 @@ def endpoints(patients: pd.DataFrame, visits: pd.DataFrame, design: StudyDesign 
     Columns: ``followup_days``, ``death_time_days``, ``death_event``, ``relapse_time_days``,
     ``relapse_event``, ``relapse_criterion``, ``relapse_visit_date``,
     ``respiratory_relapse_time_days``, ``respiratory_relapse_event``,
-    ``respiratory_relapse_visit_date``, ``baseline_visit_date``, ``pred_baseline_mg_day``,
+    ``respiratory_relapse_visit_date``, ``baseline_visit_date``, the baseline visit's laboratory
+    values (``myoild.contract.BASELINE_LABS``), ``pred_baseline_mg_day``,
     ``pred_last_mg_day``, ``pred_last_visit_date``. Times and events are float here;
     ``derive_cohort`` sets the analysis-set dtypes.
     """
@@ -187,6 +189,7 @@ def endpoints(patients: pd.DataFrame, visits: pd.DataFrame, design: StudyDesign 
         respiratory_relapse_event=respiratory["event"],
         respiratory_relapse_visit_date=_visit_date(timeline, respiratory["row"]),
         baseline_visit_date=timeline.visit_date[timeline.baseline_row],
+        **{name: timeline.numbers(lab)[timeline.baseline_row] for name, lab in BASELINE_LABS.items()},
         pred_baseline_mg_day=dose[timeline.baseline_row],
         pred_last_mg_day=pred_last,
         pred_last_visit_date=_visit_date(timeline, last_row),

@@ -1,4 +1,9 @@
-"""Adverse-event chart from tables/adverse_events.tsv: patients with an event per category and group."""
+"""Adverse-event chart from tables/adverse_events.tsv: patients with an event per category and group.
+
+One row of panels per cohort: horizontal bars of the percentage of patients with at least one event
+in each category by group, labelled n/N, and beside them a panel of their own with the p-value of
+Fisher's exact test between the groups, in one format (``myoild.figures.style.format_p``).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,16 @@ import pandas as pd
 
 from myoild.adverse_events import ANY, COHORT_GROUPS
 from myoild.contract import AE_CATEGORIES, COHORTS
-from myoild.figures.style import GROUP_COLOURS, GROUP_LABELS, RC_PARAMS, save_figure
+from myoild.figures.style import (
+    FULL_WIDTH,
+    GROUP_COLOURS,
+    GROUP_LABELS,
+    MIN_FONT_SIZE,
+    RC_PARAMS,
+    add_note,
+    format_p,
+    save_figure,
+)
 
 CATEGORY_LABELS = {
     "opportunistic_infection": "Opportunistic infection",
@@ -25,61 +39,66 @@ CATEGORY_LABELS = {
     ANY: "Any adverse event",
 }
 BAR_HEIGHT = 0.38
+#: Inches of height per category (two bars).
+CATEGORY_HEIGHT = 0.27
+
+
+def _bars(ax: plt.Axes, rows: pd.DataFrame, cohort: str, categories: list[str], y: np.ndarray) -> None:
+    """Each group's bars with their n/N labels."""
+    for offset, group in zip((-BAR_HEIGHT / 2, BAR_HEIGHT / 2), COHORT_GROUPS[cohort]):
+        group_rows = rows.xs(group, level="group").reindex(categories)
+        percent = group_rows["percent"].fillna(0)
+        label = f"{GROUP_LABELS[group]} (N={int(group_rows['patients_at_risk'].max())})"
+        ax.barh(y - offset, percent, BAR_HEIGHT, color=GROUP_COLOURS[group], label=label)
+        for yy, with_event, at_risk, x in zip(
+            y - offset, group_rows["patients_with_event"], group_rows["patients_at_risk"], percent
+        ):
+            ax.annotate(
+                f"{with_event}/{at_risk}", (x, yy), xytext=(2, 0), textcoords="offset points", va="center",
+                fontsize=MIN_FONT_SIZE,
+            )  # fmt: skip
+    ax.set_yticks(y, [CATEGORY_LABELS[c] for c in categories])
+    ax.set_xlim(0, 112)
+    ax.set_xlabel("Patients with \u2265 1 event (% of patients at risk)")
+    ax.set_title(f"{cohort.capitalize()} cohort", loc="left", fontweight="bold")
+    ax.legend(loc="lower right", frameon=False)
+
+
+def _p_values(ax: plt.Axes, p_values: pd.Series, y: np.ndarray) -> None:
+    """The p-values in their own panel, level with their categories."""
+    for yy, p in zip(y, p_values):
+        ax.text(0.5, yy, format_p(p) or "\u2013", ha="center", va="center")
+    ax.set_xlim(0, 1)
+    ax.set_title("p", loc="center", fontstyle="italic")
+    ax.tick_params(left=False, labelleft=False, bottom=False, labelbottom=False)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+
+
+def adverse_event_figure(adverse_events: pd.DataFrame) -> plt.Figure:
+    """Per cohort (module docstring), bars of the percentage of patients with at least one event in
+    each category by group, labelled n/N, with Fisher's exact p-value between the groups beside."""
+    categories = [ANY, *AE_CATEGORIES]
+    cohorts = [cohort for cohort in COHORTS if adverse_events["cohort"].eq(cohort).any()]
+    y = np.arange(len(categories))[::-1]
+    with plt.rc_context(RC_PARAMS):
+        fig, axes = plt.subplots(
+            len(cohorts), 2, figsize=(FULL_WIDTH, len(cohorts) * (CATEGORY_HEIGHT * len(categories) + 0.8)),
+            layout="constrained", squeeze=False, gridspec_kw={"width_ratios": [7, 1]},
+        )  # fmt: skip
+        for (bars, p_panel), cohort in zip(axes, cohorts):
+            rows = adverse_events[adverse_events["cohort"].eq(cohort)].set_index(["category", "group"])
+            _bars(bars, rows, cohort, categories, y)
+            p_panel.sharey(bars)
+            _p_values(p_panel, rows.xs(COHORT_GROUPS[cohort][0], level="group").reindex(categories)["p_fisher"], y)
+        add_note(
+            fig,
+            "Events with onset within 365 days of the index date; n/N: patients with an event / patients at risk; "
+            "p: Fisher's exact test between the groups.",
+        )
+    return fig
 
 
 def adverse_event_chart(adverse_events: pd.DataFrame, stem: str | Path) -> list[Path]:
-    """Per cohort, horizontal bars of the percentage of patients with at least one event in each
-    category by group, labelled n/N, with Fisher's exact p-value between the groups at the right."""
-    categories = [ANY, *AE_CATEGORIES]
-    with plt.rc_context(RC_PARAMS):
-        fig, axes = plt.subplots(1, len(COHORTS), figsize=(12, 5.5), layout="constrained", sharey=True)
-        for ax, cohort in zip(axes.flat, COHORTS):
-            rows = adverse_events[adverse_events["cohort"].eq(cohort)].set_index(["category", "group"])
-            y = np.arange(len(categories))[::-1]
-            for offset, group in zip((-BAR_HEIGHT / 2, BAR_HEIGHT / 2), COHORT_GROUPS[cohort]):
-                group_rows = rows.xs(group, level="group").reindex(categories)
-                n_at_risk = int(group_rows["patients_at_risk"].max())
-                ax.barh(
-                    y - offset,
-                    group_rows["percent"].fillna(0),
-                    BAR_HEIGHT,
-                    color=GROUP_COLOURS[group],
-                    label=f"{GROUP_LABELS[group]} (N={n_at_risk})",
-                )
-                for yy, with_event, at_risk, percent in zip(
-                    y - offset,
-                    group_rows["patients_with_event"],
-                    group_rows["patients_at_risk"],
-                    group_rows["percent"].fillna(0),
-                ):
-                    ax.annotate(
-                        f"{with_event}/{at_risk}",
-                        (percent, yy),
-                        xytext=(2, 0),
-                        textcoords="offset points",
-                        va="center",
-                        fontsize="small",
-                    )
-            p_values = rows.xs(COHORT_GROUPS[cohort][0], level="group").reindex(categories)["p_fisher"]
-            for yy, p in zip(y, p_values):
-                ax.annotate(
-                    f"p={p:.2g}" if p == p else "",
-                    (1.0, yy),
-                    xycoords=("axes fraction", "data"),
-                    xytext=(4, 0),
-                    textcoords="offset points",
-                    va="center",
-                    fontsize="small",
-                )
-            ax.set_yticks(y)
-            ax.set_yticklabels([CATEGORY_LABELS[c] for c in categories])
-            ax.set_xlim(0, 115)
-            ax.set_xlabel("Patients with \u2265 1 event (% of patients at risk)")
-            ax.set_title(f"{cohort.capitalize()} cohort", loc="left", fontweight="bold")
-            ax.legend(loc="lower right", frameon=False)
-        fig.supxlabel(
-            "Events with onset within 365 days of the index date; n/N: patients with an event / patients at risk; "
-            "p: Fisher's exact test between groups.",
-            fontsize="small",
-        )
-        return save_figure(fig, stem)
+    """Write the adverse-event chart of ``adverse_events`` (``tables/adverse_events.tsv``) as PNG and PDF."""
+    return save_figure(adverse_event_figure(adverse_events), stem)

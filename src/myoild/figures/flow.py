@@ -8,12 +8,13 @@ The counts must add up (screened = excluded + analysed), or no diagram is drawn.
 from __future__ import annotations
 
 from pathlib import Path
+from textwrap import fill
 
 import matplotlib.pyplot as plt
 import pandas as pd
 
 from myoild.contract import COHORTS
-from myoild.figures.style import GROUP_COLOURS, GROUP_LABELS, RC_PARAMS, save_figure
+from myoild.figures.style import FULL_WIDTH, GROUP_COLOURS, GROUP_LABELS, RC_PARAMS, save_figure
 
 #: Reason prefixes of derive.screening, written for people.
 REASON_PREFIXES = {
@@ -25,7 +26,9 @@ BOX = {"boxstyle": "round,pad=0.5", "facecolor": "white", "edgecolor": "#333333"
 ARROW = {"arrowstyle": "-|>", "color": "#333333", "linewidth": 0.8, "shrinkA": 0, "shrinkB": 0}
 #: Heights (axes fraction) of the screened, exclusion, analysed and group boxes; x of the main column.
 LEVELS = {"screened": 0.92, "excluded": 0.66, "analysed": 0.38, "groups": 0.1}
-MAIN_X = 0.3
+MAIN_X = 0.25
+#: Characters a line of the exclusion box holds; longer reasons wrap with a hanging indent.
+REASON_WIDTH = 32
 
 
 def reason_label(reason: str) -> str:
@@ -52,7 +55,7 @@ def cohort_counts(flow: pd.DataFrame, cohort: str) -> tuple[int, pd.DataFrame, p
 
 
 def _box(ax: plt.Axes, x: float, y: float, text: str, edge: str = "#333333") -> None:
-    ax.text(x, y, text, ha="center", va="center", fontsize=8, bbox={**BOX, "edgecolor": edge})
+    ax.text(x, y, text, ha="center", va="center", bbox={**BOX, "edgecolor": edge})
 
 
 def _arrow(ax: plt.Axes, start: tuple[float, float], end: tuple[float, float]) -> None:
@@ -62,14 +65,17 @@ def _arrow(ax: plt.Axes, start: tuple[float, float], end: tuple[float, float]) -
 def _cohort_column(ax: plt.Axes, flow: pd.DataFrame, cohort: str) -> None:
     screened, excluded, analysed = cohort_counts(flow, cohort)
     ax.set_axis_off()
-    ax.set_title(cohort.capitalize() + " cohort", fontsize=9, fontweight="bold")
+    ax.set_title(cohort.capitalize() + " cohort", fontweight="bold")
     _box(ax, MAIN_X, LEVELS["screened"], f"Screened\nn = {screened}")
     _arrow(ax, (MAIN_X, LEVELS["screened"] - 0.06), (MAIN_X, LEVELS["analysed"] + 0.06))
     shown = excluded[excluded["n"] > 0]
     lines = [f"Excluded, n = {int(excluded['n'].sum())}"]
-    lines += [f"{reason_label(reason)}: {n}" for reason, n in zip(shown["reason"], shown["n"])]
-    _arrow(ax, (MAIN_X, LEVELS["excluded"]), (MAIN_X + 0.14, LEVELS["excluded"]))
-    ax.text(MAIN_X + 0.16, LEVELS["excluded"], "\n".join(lines), ha="left", va="center", fontsize=7, bbox=BOX)
+    lines += [
+        fill(f"{reason_label(reason)}: {n}", REASON_WIDTH, subsequent_indent="  ")
+        for reason, n in zip(shown["reason"], shown["n"])
+    ]
+    _arrow(ax, (MAIN_X, LEVELS["excluded"]), (MAIN_X + 0.1, LEVELS["excluded"]))
+    ax.text(MAIN_X + 0.12, LEVELS["excluded"], "\n".join(lines), ha="left", va="center", fontsize=7.5, bbox=BOX)
     _box(ax, MAIN_X, LEVELS["analysed"], f"Analysed\nn = {int(analysed['n'].sum())}")
     positions = [(index + 0.5) / len(analysed) for index in range(len(analysed))]
     for x, group, n in zip(positions, analysed["reason"], analysed["n"]):
@@ -83,12 +89,12 @@ def flow_figure(flow: pd.DataFrame) -> plt.Figure:
     cohorts = [cohort for cohort in COHORTS if cohort in set(flow["cohort"])]
     cohorts += sorted(set(flow["cohort"]) - set(cohorts))
     with plt.rc_context(RC_PARAMS):
-        fig, axes = plt.subplots(1, len(cohorts), figsize=(4.6 * len(cohorts), 5.2), squeeze=False)
+        fig, axes = plt.subplots(1, len(cohorts), figsize=(FULL_WIDTH, 4.6), squeeze=False)
         for ax, cohort in zip(axes[0], cohorts):
             ax.set_xlim(0, 1)
             ax.set_ylim(0, 1)
             _cohort_column(ax, flow, cohort)
-        fig.subplots_adjust(left=0.02, right=0.98, top=0.92, bottom=0.02, wspace=0.15)
+        fig.subplots_adjust(left=0.02, right=0.98, top=0.93, bottom=0.02, wspace=0.08)
     return fig
 
 

@@ -5,9 +5,9 @@ One row per contrast x endpoint x model x CI method, in the order of the results
 percentile CIs. The hazard ratio and its 95% CI are drawn on a log axis with a line at 1 (no
 effect) and written at the right. A CI reaching beyond the axis is cut at its edge and marked by
 an arrowhead; an estimate outside the axis is written but not drawn. A row without an estimate
-(``note``: not estimable, e.g. no events in one arm) is written as "not estimable" with its reason
-and not drawn; a row whose contrast's weights fail a diagnostic (``warnings``) is marked with a
-dagger and drawn in a warning colour, with a footnote.
+(``note``: not estimable, e.g. no events in one arm) is written "not estimable" with a double dagger
+and not drawn, its reason in a footnote; a row whose contrast's weights fail a diagnostic
+(``warnings``) is marked with a dagger and drawn in a warning colour, with a footnote.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
 from myoild.contract import ENDPOINTS, PROSP_CONTRAST, RETRO_CONTRASTS
 from myoild.contrasts import contrast_groups
-from myoild.figures.style import GROUP_LABELS, RC_PARAMS, save_figure
+from myoild.figures.style import FULL_WIDTH, GROUP_LABELS, RC_PARAMS, add_note, save_figure
 
 ENDPOINT_NAMES = {"death": "Death", "relapse": "Relapse", "respiratory_relapse": "Respiratory relapse"}
 MODEL_LABELS = {
@@ -43,6 +43,7 @@ MODEL_COLOURS = {
 #: Colour and mark of the rows whose weights fail a diagnostic.
 WARNING_COLOUR = "#D55E00"
 WARNING_MARK = "\u2020"
+NOT_ESTIMABLE_MARK = "\u2021"
 CI_METHOD_MARKERS = {"robust": "o", "model": "s", "bootstrap_percentile": "D"}
 #: Sort keys of the row order; values not listed here follow in order of first appearance.
 ROW_ORDER = {
@@ -90,6 +91,15 @@ def estimate_text(row: pd.Series) -> str:
     return format_hr_ci(row["hr"], row["ci_low"], row["ci_high"])
 
 
+def not_estimable_reason(row: pd.Series) -> str:
+    """The reason of a row without an estimate: its note's clause from "not estimable" to the
+    first parenthesis or semicolon (the tables hold the whole note)."""
+    note = text_of(row.get("note"))
+    start = note.find("not estimable")
+    clause = note[start:] if start >= 0 else "not estimable"
+    return clause.split(" (")[0].split(";")[0]
+
+
 def has_warnings(row: pd.Series) -> bool:
     """True when the row's contrast fails a weighting diagnostic."""
     return bool(text_of(row.get("warnings")))
@@ -113,7 +123,9 @@ def row_label(row: pd.Series) -> str:
     return f"{label} {WARNING_MARK}" if has_warnings(row) else label
 
 
-def _axis_limits(rows: pd.DataFrame) -> tuple[float, float]:
+def axis_limits(rows: pd.DataFrame) -> tuple[float, float]:
+    """The drawn range of a hazard-ratio axis: every finite HR and CI limit of ``rows`` within
+    ``AXIS_BOUNDS``, and at least 0.5 to 2, with a margin of 15%."""
     values = rows[["hr", "ci_low", "ci_high"]].to_numpy(float).ravel()
     values = values[np.isfinite(values) & (values >= AXIS_BOUNDS[0]) & (values <= AXIS_BOUNDS[1])]
     low = min(values.min(initial=1.0), 0.5)
@@ -121,7 +133,7 @@ def _axis_limits(rows: pd.DataFrame) -> tuple[float, float]:
     return max(low / 1.15, AXIS_BOUNDS[0]), min(high * 1.15, AXIS_BOUNDS[1])
 
 
-def _draw_interval(ax: plt.Axes, y: float, low: float, high: float, limits: tuple[float, float], colour: str) -> None:
+def draw_interval(ax: plt.Axes, y: float, low: float, high: float, limits: tuple[float, float], colour: str) -> None:
     """The CI as a line, cut at the axis limits with an arrowhead where it reaches beyond them."""
     if pd.isna(low) or pd.isna(high):
         return
@@ -133,6 +145,16 @@ def _draw_interval(ax: plt.Axes, y: float, low: float, high: float, limits: tupl
         ax.plot([start], [y], marker="<", color=colour, markersize=4)
     if high > limits[1]:
         ax.plot([end], [y], marker=">", color=colour, markersize=4)
+
+
+def log_hr_axis(ax: plt.Axes, limits: tuple[float, float]) -> None:
+    """The hazard-ratio axis: log scale within ``limits``, the ``TICKS`` inside it, a line at 1."""
+    ax.set_xscale("log")
+    ax.set_xlim(*limits)
+    ax.xaxis.set_major_locator(FixedLocator([tick for tick in TICKS if limits[0] <= tick <= limits[1]]))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.axvline(1.0, color="#999999", linewidth=0.8)
 
 
 def _layout(rows: pd.DataFrame) -> list[tuple[str, pd.Series | None]]:
@@ -148,51 +170,46 @@ def forest_figure(models: pd.DataFrame) -> plt.Figure:
     """The forest plot as a matplotlib figure (module docstring)."""
     rows = ordered_models(models)
     lines = _layout(rows)
-    low_limit, high_limit = _axis_limits(rows)
+    low_limit, high_limit = axis_limits(rows)
+    reasons = []
     with plt.rc_context(RC_PARAMS):
-        fig, ax = plt.subplots(figsize=(9.5, 0.24 * len(lines) + 1.3))
-        ax.set_xscale("log")
-        ax.set_xlim(low_limit, high_limit)
-        ax.xaxis.set_major_locator(FixedLocator([tick for tick in TICKS if low_limit <= tick <= high_limit]))
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
-        ax.xaxis.set_minor_locator(NullLocator())
-        ax.axvline(1.0, color="#999999", linewidth=0.8)
+        fig, ax = plt.subplots(figsize=(FULL_WIDTH, 0.2 * len(lines) + 1.4), layout="constrained")
+        log_hr_axis(ax, (low_limit, high_limit))
         for position, (_, row) in enumerate(lines):
             if row is None:
                 continue
             y = len(lines) - 1 - position
             colour = WARNING_COLOUR if has_warnings(row) else MODEL_COLOURS.get(row["model"], "#000000")
-            text = estimate_text(row)
-            if text.startswith("not estimable"):
-                text = text.split(" (")[0].split(";")[0]  # the reason's first clause; the tables hold it whole
-                ax.text(1.02, y, text, transform=ax.get_yaxis_transform(), va="center", fontsize=7.5, style="italic")
+            if pd.isna(row["hr"]):
+                reasons.append(not_estimable_reason(row))
+                text = f"not estimable {NOT_ESTIMABLE_MARK}"
+                ax.text(1.02, y, text, transform=ax.get_yaxis_transform(), va="center", style="italic", color=colour)
                 continue
-            _draw_interval(ax, y, row["ci_low"], row["ci_high"], (low_limit, high_limit), colour)
+            draw_interval(ax, y, row["ci_low"], row["ci_high"], (low_limit, high_limit), colour)
             if low_limit <= row["hr"] <= high_limit:
                 marker = CI_METHOD_MARKERS.get(row["ci_method"], "o")
                 ax.plot([row["hr"]], [y], marker=marker, color=colour, markersize=4.5)
-            ax.text(1.02, y, text, transform=ax.get_yaxis_transform(), va="center", fontsize=7.5, color=colour)
+            ax.text(1.02, y, estimate_text(row), transform=ax.get_yaxis_transform(), va="center", color=colour)
         ax.set_ylim(-0.7, len(lines) - 0.3)
-        ax.set_yticks(range(len(lines) - 1, -1, -1), [label for label, _ in lines], fontsize=7.5)
+        ax.set_yticks(range(len(lines) - 1, -1, -1), [label for label, _ in lines])
         for tick, (_, row) in zip(ax.get_yticklabels(), lines):
             tick.set_fontweight("bold" if row is None else "normal")
             if row is not None and has_warnings(row):
                 tick.set_color(WARNING_COLOUR)
         ax.tick_params(axis="y", length=0)
-        header_y = len(lines) - 0.3
-        ax.text(1.02, header_y, "HR (95% CI)", transform=ax.get_yaxis_transform(), fontsize=7.5, fontweight="bold")
+        ax.text(1.02, len(lines) - 0.3, "HR (95% CI)", transform=ax.get_yaxis_transform(), fontweight="bold")
         ax.set_xlabel("Hazard ratio (log scale); < 1 favours the first group")
+        notes = []
         if any(row is not None and has_warnings(row) for _, row in lines):
-            fig.text(
-                0.01,
-                0.01,
-                f"{WARNING_MARK} the contrast's weights fail a diagnostic (extreme propensity scores, low effective "
-                "sample size or imbalance after weighting);\nsee the warnings in tables/survival_models.tsv",
-                fontsize=6.5,
-                color=WARNING_COLOUR,
+            notes.append(
+                f"{WARNING_MARK} The contrast's weights fail a diagnostic (extreme propensity scores, low effective "
+                "sample size or imbalance after weighting); see the warnings in tables/survival_models.tsv."
             )
+        if reasons:
+            notes.append(f"{NOT_ESTIMABLE_MARK} " + "; ".join(dict.fromkeys(reasons)) + ".")
+        if notes:
+            add_note(fig, "\n".join(notes))
         ax.spines["left"].set_visible(False)
-        fig.subplots_adjust(left=0.34, right=0.7, top=1 - 0.35 / fig.get_figheight(), bottom=0.8 / fig.get_figheight())
     return fig
 
 

@@ -13,11 +13,12 @@ from textwrap import fill
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.colors import to_rgba
 from matplotlib.patches import Patch
 
 from myoild.contract import HRCT_FEATURES, PROSP_GROUPS
 from myoild.figures.scales import PANEL_LETTERS, SIGNIFICANCE_NOTE, significance_label
-from myoild.figures.style import GROUP_COLOURS, GROUP_LABELS, RC_PARAMS, save_figure
+from myoild.figures.style import GROUP_COLOURS, GROUP_LABELS, RC_PARAMS, add_note, panel_grid, save_figure
 
 FEATURE_LABELS = {
     "total": ("Total HRCT score", "Score (points, 0-80)"),
@@ -28,14 +29,15 @@ FEATURE_LABELS = {
 }
 FIGURE_4_FEATURES = ("total", *HRCT_FEATURES)
 BAR_WIDTH = 0.36
+SOLID_ALPHA = 0.6
 
 
 def hrct_change_figure(deltas: pd.DataFrame, stem: str | Path) -> list[Path]:
     """Figure 4A-E: baseline and 12-month HRCT scores by group for the total and each feature."""
     table = deltas.set_index(["group", "feature"])
     with plt.rc_context(RC_PARAMS):
-        fig, axes = plt.subplots(1, len(FIGURE_4_FEATURES), figsize=(16, 4.2), layout="constrained")
-        for letter, feature, ax in zip(PANEL_LETTERS, FIGURE_4_FEATURES, axes.flat):
+        fig, axes = panel_grid(len(FIGURE_4_FEATURES), 3, 2.5)
+        for letter, feature, ax in zip(PANEL_LETTERS, FIGURE_4_FEATURES, axes):
             tops = []
             for x, group in enumerate(PROSP_GROUPS):
                 row = table.loc[(group, feature)]
@@ -54,13 +56,14 @@ def hrct_change_figure(deltas: pd.DataFrame, stem: str | Path) -> list[Path]:
                     error_kw={"ecolor": "#333333", "linewidth": 0.8},
                 )
                 bars[0].set(facecolor="white", hatch="///")
+                bars[1].set(facecolor=to_rgba(colour, SOLID_ALPHA))  # the SD bar stays visible on a dark colour
                 # an SD is empty for a single patient; a group without patients has no bars
                 top = float(np.nanmax(np.add(means, np.nan_to_num(sds)))) if row["n"] else 0.0
                 tops.append(top)
                 label = f"\u0394={row['delta_mean']:+.1f} {significance_label(row['p_within'])}" if row["n"] else "n=0"
                 ax.annotate(label, (x, top), xytext=(0, 3), textcoords="offset points", ha="center", va="bottom")
             between = table.loc[(PROSP_GROUPS[0], feature), "p_between"]
-            bracket = max(tops) * 1.18 + 0.5
+            bracket = max(tops) * 1.3 + 0.5
             ax.plot([0, 0, 1, 1], [bracket - 0.3, bracket, bracket, bracket - 0.3], color="#333333", linewidth=0.8)
             ax.annotate(
                 significance_label(between, "#"),
@@ -76,20 +79,20 @@ def hrct_change_figure(deltas: pd.DataFrame, stem: str | Path) -> list[Path]:
                 [f"{fill(GROUP_LABELS[g], 14)}\nn={int(table.loc[(g, feature), 'n'])}" for g in PROSP_GROUPS]
             )
             title, ylabel = FEATURE_LABELS[feature]
-            ax.set_title(f"{letter}  {title}", loc="left", fontweight="bold")
+            ax.set_title(fill(f"{letter}  {title}", 24), loc="left", fontweight="bold")
             ax.set_ylabel(ylabel)
         fig.legend(
             handles=[
                 Patch(facecolor="white", edgecolor="#333333", hatch="///", label="Baseline"),
-                Patch(facecolor="#999999", edgecolor="#333333", label="12 months"),
+                Patch(facecolor=to_rgba("#333333", SOLID_ALPHA), edgecolor="#333333", label="12 months"),
             ],
-            loc="outside upper right",
+            loc="outside upper center",
             ncols=2,
             frameon=False,
         )
-        fig.supxlabel(
+        add_note(
+            fig,
             "Mean + SD; \u0394: mean change (12 months - baseline). * 12 months vs baseline, paired Wilcoxon "
             "signed-rank test; # change between groups, Mann-Whitney test. " + SIGNIFICANCE_NOTE + ".",
-            fontsize="small",
         )
         return save_figure(fig, stem)

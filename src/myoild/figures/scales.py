@@ -13,7 +13,15 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from myoild.contract import PROSP_GROUPS, SCALES, SCHEDULED_VISITS
-from myoild.figures.style import GROUP_COLOURS, GROUP_LABELS, RC_PARAMS, save_figure
+from myoild.figures.style import (
+    GROUP_COLOURS,
+    GROUP_LABELS,
+    RC_PARAMS,
+    add_note,
+    legend_patches,
+    panel_grid,
+    save_figure,
+)
 
 #: Panel title and y-axis label (with unit or range) of each scale.
 SCALE_LABELS = {
@@ -92,8 +100,8 @@ def scale_boxplots(scales: pd.DataFrame, stem: str | Path, group: str = "all") -
     Bonferroni-adjusted paired Wilcoxon p-value against baseline above each visit."""
     colour = GROUP_COLOURS[group]
     with plt.rc_context(RC_PARAMS):
-        fig, axes = plt.subplots(2, 5, figsize=(15, 6.5), layout="constrained")
-        for letter, scale, ax in zip(PANEL_LETTERS, SCALES, axes.flat):
+        fig, axes = panel_grid(len(SCALES), 2, 1.85)
+        for letter, scale, ax in zip(PANEL_LETTERS, SCALES, axes):
             rows = scales[scales["group"].eq(group) & scales["scale"].eq(scale)].set_index("visit")
             rows = rows.reindex(list(SCHEDULED_VISITS))
             _draw_boxes(ax, rows, range(len(SCHEDULED_VISITS)), colour, 0.55)
@@ -105,10 +113,10 @@ def scale_boxplots(scales: pd.DataFrame, stem: str | Path, group: str = "all") -
             _visit_ticks(ax, [f"n={int(n)}" for n in rows["n"].fillna(0)])
             _headroom(ax)
         fig.suptitle(f"Assessment scales over 12 months: {GROUP_LABELS[group]}")
-        fig.supxlabel(
+        add_note(
+            fig,
             "Boxes: quartiles; line: median; whiskers: minimum to maximum. * vs baseline, paired Wilcoxon "
             f"signed-rank test, Bonferroni-adjusted over visits ({SIGNIFICANCE_NOTE}).",
-            fontsize="small",
         )
         return save_figure(fig, stem)
 
@@ -120,10 +128,8 @@ def scale_group_panels(
     by group, with the Mann-Whitney p-value between the groups above each visit."""
     offsets = dict(zip(PROSP_GROUPS, (-0.2, 0.2)))
     with plt.rc_context(RC_PARAMS):
-        fig, axes = plt.subplots(
-            1, len(scales_shown), figsize=(4.6 * len(scales_shown), 4), layout="constrained", squeeze=False
-        )
-        for letter, scale, ax in zip(PANEL_LETTERS, scales_shown, axes.flat):
+        fig, axes = panel_grid(len(scales_shown), 2, 2.3)
+        for letter, scale, ax in zip(PANEL_LETTERS, scales_shown, axes):
             rows = scales[scales["scale"].eq(scale)]
             tops = pd.Series(float("-inf"), index=list(SCHEDULED_VISITS))
             counts = {}
@@ -133,7 +139,6 @@ def scale_group_panels(
                 _draw_boxes(ax, group_rows, positions, GROUP_COLOURS[group], 0.34)
                 tops = tops.combine(group_rows["max"].fillna(float("-inf")), max)
                 counts[group] = group_rows["n"].fillna(0).astype(int)
-                ax.plot([], [], color=GROUP_COLOURS[group], linewidth=6, alpha=0.5, label=GROUP_LABELS[group])
             p_values = rows[rows["group"].eq(PROSP_GROUPS[0])].set_index("visit")["p_between_groups"]
             for x, visit in enumerate(SCHEDULED_VISITS):
                 if math.isfinite(tops[visit]):
@@ -143,10 +148,10 @@ def scale_group_panels(
             ax.set_ylabel(label)
             _visit_ticks(ax, [f"n={a}/{b}" for a, b in zip(*(counts[g] for g in PROSP_GROUPS))])
             _headroom(ax)
-        axes.flat[0].legend(loc="lower left", frameon=False)
-        fig.supxlabel(
-            "Boxes: quartiles; line: median; whiskers: minimum to maximum; n per group in legend order.\n"
+        fig.legend(handles=legend_patches(PROSP_GROUPS, 0.5), loc="outside upper center", ncols=2, frameon=False)
+        add_note(
+            fig,
+            "Boxes: quartiles; line: median; whiskers: minimum to maximum; n per group in legend order. "
             f"* between groups, Mann-Whitney test ({SIGNIFICANCE_NOTE}).",
-            fontsize="small",
         )
         return save_figure(fig, stem)

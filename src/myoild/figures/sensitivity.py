@@ -14,10 +14,16 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pandas as pd
-from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
-from myoild.figures.forest import ENDPOINT_NAMES, TICKS, _axis_limits, _draw_interval, contrast_label, format_hr_ci
-from myoild.figures.style import RC_PARAMS, save_figure
+from myoild.figures.forest import (
+    ENDPOINT_NAMES,
+    axis_limits,
+    contrast_label,
+    draw_interval,
+    format_hr_ci,
+    log_hr_axis,
+)
+from myoild.figures.style import FULL_WIDTH, RC_PARAMS, save_figure
 
 WEIGHT_LABELS = {
     "none": "untruncated",
@@ -28,7 +34,7 @@ WEIGHT_LABELS = {
 PRIMARY = ("ATE", "none")
 PRIMARY_COLOUR = "#0072B2"
 OTHER_COLOUR = "#777777"
-ROW_HEIGHT = 0.2  # inches
+ROW_HEIGHT = 0.165  # inches
 
 
 def cell_label(row: pd.Series) -> str:
@@ -42,19 +48,9 @@ def is_primary(row: pd.Series, ties: str) -> bool:
     return (row["estimand"], row["weights"]) == PRIMARY and row["ties"] == ties
 
 
-def _log_axis(ax: plt.Axes, limits: tuple[float, float]) -> None:
-    """The hazard-ratio axis: log scale within ``limits``, the forest plot's ticks, a line at 1."""
-    ax.set_xscale("log")
-    ax.set_xlim(*limits)
-    ax.xaxis.set_major_locator(FixedLocator([tick for tick in TICKS if limits[0] <= tick <= limits[1]]))
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
-    ax.xaxis.set_minor_locator(NullLocator())
-    ax.axvline(1.0, color="#999999", linewidth=0.8)
-
-
 def _panel(ax: plt.Axes, rows: pd.DataFrame, limits: tuple[float, float], ties: str) -> None:
     """One contrast x endpoint: its cells from top to bottom."""
-    _log_axis(ax, limits)
+    log_hr_axis(ax, limits)
     count = len(rows)
     labels = []
     for position, (_, row) in enumerate(rows.iterrows()):
@@ -67,21 +63,19 @@ def _panel(ax: plt.Axes, rows: pd.DataFrame, limits: tuple[float, float], ties: 
         if pd.isna(row["hr"]):
             text, style = "not estimable", "italic"
         else:
-            _draw_interval(ax, y, row["ci_low"], row["ci_high"], limits, colour)
+            draw_interval(ax, y, row["ci_low"], row["ci_high"], limits, colour)
             if limits[0] <= row["hr"] <= limits[1]:
                 ax.plot([row["hr"]], [y], marker="o", color=colour, markersize=4)
             text, style = format_hr_ci(row["hr"], row["ci_low"], row["ci_high"]), "normal"
         weight = "bold" if primary else "normal"
-        ax.text(
-            1.02, y, text, transform=ax.get_yaxis_transform(), va="center", fontsize=7, fontweight=weight, style=style
-        )
+        ax.text(1.02, y, text, transform=ax.get_yaxis_transform(), va="center", fontweight=weight, style=style)
     ax.set_ylim(-0.7, count - 0.3)
-    ax.set_yticks(range(count - 1, -1, -1), [label for label, _ in labels], fontsize=7)
+    ax.set_yticks(range(count - 1, -1, -1), [label for label, _ in labels])
     for tick, (_, primary) in zip(ax.get_yticklabels(), labels):
         tick.set_fontweight("bold" if primary else "normal")
     ax.tick_params(axis="y", length=0)
     ax.spines["left"].set_visible(False)
-    ax.text(1.02, count - 0.3, "HR (95% CI)", transform=ax.get_yaxis_transform(), fontsize=7, fontweight="bold")
+    ax.text(1.02, count - 0.3, "HR (95% CI)", transform=ax.get_yaxis_transform(), fontweight="bold")
 
 
 def sensitivity_figure(grid: pd.DataFrame, ties: str = "efron") -> plt.Figure:
@@ -90,27 +84,18 @@ def sensitivity_figure(grid: pd.DataFrame, ties: str = "efron") -> plt.Figure:
     panels = list(grid.groupby(["contrast", "endpoint"], sort=False))
     if not panels:
         raise ValueError("the sensitivity grid has no rows to plot")
-    limits = _axis_limits(grid)
+    limits = axis_limits(grid)
     sizes = [len(rows) for _, rows in panels]
-    header, footer = 0.65, 0.55  # inches: each panel's title; the x-axis label
-    height = ROW_HEIGHT * sum(sizes) + header * len(panels) + footer
+    height = ROW_HEIGHT * sum(sizes) + 0.55 * len(panels) + 0.5
     with plt.rc_context(RC_PARAMS):
         fig, axes = plt.subplots(
-            len(panels), 1, figsize=(8.0, height), squeeze=False, gridspec_kw={"height_ratios": sizes}
-        )
+            len(panels), 1, figsize=(FULL_WIDTH, height), squeeze=False, layout="constrained",
+            gridspec_kw={"height_ratios": sizes},
+        )  # fmt: skip
         for ax, ((contrast, endpoint), rows) in zip(axes[:, 0], panels):
             _panel(ax, rows, limits, ties)
-            ax.set_title(
-                f"{contrast_label(contrast)}: {ENDPOINT_NAMES.get(endpoint, endpoint)}", fontsize=8.5, loc="left"
-            )
+            ax.set_title(f"{contrast_label(contrast)}: {ENDPOINT_NAMES.get(endpoint, endpoint)}", loc="left")
         axes[-1, 0].set_xlabel("Hazard ratio (log scale); < 1 favours the first group")
-        fig.subplots_adjust(
-            left=0.38,
-            right=0.78,
-            top=1 - header / height,
-            bottom=footer / height,
-            hspace=header * len(panels) / (ROW_HEIGHT * sum(sizes)),
-        )
     return fig
 
 

@@ -1,20 +1,34 @@
-"""One look for every figure: group colours, fonts and deterministic output.
+"""One look for every figure: group colours, sizes, fonts, p-values and deterministic output.
 
-Colours are from the Okabe-Ito palette (Okabe & Ito 2008), safe for colour-blind readers; each
-group keeps its colour in every figure.
+Journal artwork rules (e.g. Elsevier, Springer Nature and Wiley artwork guides): a figure is drawn
+at the size it is printed, at most the double-column width of 183 mm (``FULL_WIDTH`` inches); no
+text smaller than ``MIN_FONT_SIZE`` (7 pt) at that size; PNG at 300 dpi; PDF with embedded
+TrueType (Type 42) fonts, never Type 3. The report shows a figure at most about 1000 px wide (its
+page is 1100 px); a figure of ``FULL_WIDTH`` inches at 300 dpi is shown there at about 1.4 times
+its printed size, so no text is smaller than 7 pt in the report either.
+
+Colours are from the Okabe-Ito palette (Okabe & Ito 2008). Each group keeps one colour in every
+figure, chosen so that the two arms of every contrast differ strongly for readers with normal
+vision and with protanopia, deuteranopia or tritanopia (CIELAB distance of at least 50 after the
+simulation of Machado, Oliveira & Fernandes 2009): tacrolimus, which is in every contrast, is
+black; its comparators keep the palette's colours.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+from textwrap import fill
 
 import matplotlib
+import pandas as pd
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
 
 GROUP_COLOURS = {
-    "tacrolimus": "#0072B2",
+    "tacrolimus": "#000000",
     "conventional": "#D55E00",
     "tacrolimus+pirfenidone": "#009E73",
     "cyclophosphamide": "#E69F00",
@@ -33,18 +47,84 @@ GROUP_LABELS = {
     "all": "All patients",
 }
 
+#: Widest figure, inches: the double-column width of most journals (183 mm).
+FULL_WIDTH = 7.2
+#: Smallest text, points, at the printed size.
+MIN_FONT_SIZE = 7
+#: Characters of DejaVu Sans per inch at ``MIN_FONT_SIZE`` (mean advance width about 0.58 em).
+CHARS_PER_INCH = 72 / (0.58 * MIN_FONT_SIZE)
+
 RC_PARAMS = {
-    "font.size": 9,
+    "font.size": 8,
+    "axes.titlesize": 8.5,
+    "axes.labelsize": 8,
+    "xtick.labelsize": 7.5,
+    "ytick.labelsize": 7.5,
+    "legend.fontsize": 7.5,
+    "figure.titlesize": 9,
+    "figure.labelsize": 8,
     "axes.spines.top": False,
     "axes.spines.right": False,
-    "savefig.dpi": 150,
+    "savefig.dpi": 300,
+    "pdf.fonttype": 42,
+    "ps.fonttype": 42,
     "svg.hashsalt": "myoild",
     "pdf.compression": 6,
 }
 
 
+def format_p(p: float) -> str:
+    """A p-value as figures print it: ``<0.001``, else two significant digits (``0.52``,
+    ``0.064``, ``1.0``: floating-point noise such as 0.9999999999998 is rounded away); empty
+    when there is no test."""
+    if p is None or pd.isna(p):
+        return ""
+    return "<0.001" if p < 0.001 else f"{p:#.2g}"
+
+
+def p_equals(p: float) -> str:
+    """``p = 0.52`` or ``p < 0.001``; ``p not estimable`` when there is no test."""
+    text = format_p(p)
+    if not text:
+        return "p not estimable"
+    return f"p < {text[1:]}" if text.startswith("<") else f"p = {text}"
+
+
+def wrap_to(text: str, width_inches: float) -> str:
+    """``text`` broken into lines that fit ``width_inches`` at ``MIN_FONT_SIZE`` (paragraphs kept)."""
+    width = max(int(width_inches * CHARS_PER_INCH), 10)
+    return "\n".join(fill(paragraph, width) for paragraph in text.split("\n"))
+
+
+def panel_grid(
+    n_panels: int, columns: int, panel_height: float, *, width: float = FULL_WIDTH, **subplots
+) -> tuple[plt.Figure, list[plt.Axes]]:
+    """A figure ``width`` inches wide with ``n_panels`` axes, ``columns`` a row (fewer when
+    there are fewer panels), each row ``panel_height`` inches high; unused cells are switched
+    off. Call inside ``plt.rc_context(RC_PARAMS)``."""
+    columns = max(1, min(columns, n_panels))
+    rows = -(-n_panels // columns)
+    subplots.setdefault("layout", "constrained")
+    fig, axes = plt.subplots(rows, columns, figsize=(width, panel_height * rows), squeeze=False, **subplots)
+    flat = list(axes.flat)
+    for ax in flat[n_panels:]:
+        ax.set_axis_off()
+    return fig, flat[:n_panels]
+
+
+def add_note(fig: plt.Figure, text: str) -> None:
+    """A footnote under the panels, wrapped to the figure's width, at the smallest text size."""
+    fig.supxlabel(wrap_to(text, fig.get_figwidth() - 0.2), fontsize=MIN_FONT_SIZE, x=0.01, ha="left")
+
+
+def legend_patches(groups: Sequence[str], alpha: float = 1.0) -> list:
+    """Legend handles of ``groups``: a square in each group's colour with its label."""
+    return [Patch(color=GROUP_COLOURS.get(g, "#000000"), alpha=alpha, label=GROUP_LABELS.get(g, g)) for g in groups]
+
+
 def save_figure(fig: plt.Figure, stem: str | Path) -> list[Path]:
-    """Write ``stem.png`` and ``stem.pdf`` without timestamps or other run-dependent metadata."""
+    """Write ``stem.png`` (300 dpi, with its dpi in the file) and ``stem.pdf`` (TrueType fonts)
+    without timestamps or other run-dependent metadata."""
     stem = Path(stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
     paths = [stem.with_suffix(".png"), stem.with_suffix(".pdf")]
@@ -59,7 +139,7 @@ def message_figure(message: str, stem: str | Path) -> list[Path]:
     """A figure that says why it holds no plot (e.g. ``not estimable: no events``), so that every
     declared figure exists and tells the reader what happened."""
     with plt.rc_context(RC_PARAMS):
-        fig, ax = plt.subplots(figsize=(6.0, 1.6))
+        fig, ax = plt.subplots(figsize=(FULL_WIDTH, 1.4))
         ax.axis("off")
-        ax.text(0.5, 0.5, message, ha="center", va="center", wrap=True, fontsize=9)
+        ax.text(0.5, 0.5, wrap_to(message, FULL_WIDTH - 0.4), ha="center", va="center", fontsize=9)
     return save_figure(fig, stem)

@@ -18,7 +18,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 
-from myoild.figures.style import RC_PARAMS, save_figure
+from myoild.figures.style import RC_PARAMS, panel_grid, save_figure
 from myoild.stats.zph import ZphResult, zph_smooth
 
 TRANSFORM_LABELS = {
@@ -70,18 +70,17 @@ def _panel(ax: plt.Axes, title: str, result: ZphResult) -> None:
         ax.set_xlabel("Days")
     else:
         positions, days = _spaced(*time_axis(result), min_gap=(result.x.max() - result.x.min()) / 9)
-        ax.set_xticks(positions, [f"{day:g}" for day in days], fontsize=7)
+        ax.set_xticks(positions, [f"{day:g}" for day in days])
         ax.set_xlabel(f"Days ({TRANSFORM_LABELS[result.transform]})")
 
 
 def plot_schoenfeld(panels: Sequence[tuple[str, ZphResult]], stem: str | Path) -> list[Path]:
-    """Draw each ``(title, result)`` panel side by side and write ``stem.png`` and ``stem.pdf``."""
+    """Draw the ``(title, result)`` panels, two a row, and write ``stem.png`` and ``stem.pdf``."""
     if not panels:
         raise ValueError("no panels to draw")
     with plt.rc_context(RC_PARAMS):
-        fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.8), squeeze=False)
-        for ax, (title, result) in zip(axes[0], panels):
+        fig, axes = panel_grid(len(panels), 2, 3.0)
+        for ax, (title, result) in zip(axes, panels):
             _panel(ax, title, result)
-        axes[0][0].legend(loc="best", frameon=False, fontsize=7)
-        fig.tight_layout()
+        axes[0].legend(loc="best", frameon=False)
     return save_figure(fig, stem)

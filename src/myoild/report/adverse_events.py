@@ -36,7 +36,10 @@ def cohort_table(events: pd.DataFrame, cohort: str) -> str:
 
 
 def adverse_events_section(results: ResultsFolder) -> Section:
-    caption = "Patients with an adverse event by category and group."
+    caption = (
+        "Patients with an adverse event by category and group, per cohort (n/N at the bars); at the right, "
+        "Fisher's exact p between the groups."
+    )
     blocks: list = [figure(results.figure("adverse_events"), "adverse_events", caption)]
     events = results.table("tables/adverse_events.tsv")
     if events is None:

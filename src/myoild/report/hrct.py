@@ -77,7 +77,10 @@ def agreement_table(agreement: pd.DataFrame) -> str:
 
 
 def hrct_section(results: ResultsFolder) -> Section:
-    caption = "HRCT scores at baseline and 12 months by group (paper, Figure 4)."
+    caption = (
+        "HRCT scores (A total, B-E the four features) at baseline (hatched) and 12 months by group, mean + SD "
+        "(paper, Figure 4)."
+    )
     blocks: list = [figure(results.figure("hrct_change"), "hrct_change", caption)]
     for relative, render in (("tables/hrct_deltas.tsv", delta_table), ("tables/hrct_exclusions.tsv", exclusion_table)):
         frame = results.table(relative)

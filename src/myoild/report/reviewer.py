@@ -155,7 +155,10 @@ def _competing_blocks(results: ResultsFolder, models: pd.DataFrame | None) -> li
     curves = results.table("tables/competing_risks.tsv")
     if curves is None:
         return blocks + [not_available("tables/competing_risks.tsv")]
-    caption = "Cumulative incidence of relapse (solid) and of death before relapse (dashed), Aalen-Johansen, per arm."
+    caption = (
+        "Cumulative incidence of relapse (solid) and of death before relapse (dashed), Aalen-Johansen, per arm, "
+        "one panel per contrast (IPTW-weighted where the contrast is weighted)."
+    )
     blocks.append(figure(results.figure("competing_risks"), "competing_risks", caption))
     if models is not None:
         fine_gray = models[models["model"].isin(["fine_gray_iptw", "fine_gray_unadjusted"])]

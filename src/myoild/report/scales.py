@@ -1,5 +1,5 @@
 """Section on the prospective assessment scales (paper, Figures 2-3, Supplementary Figure 4) and the
-glucocorticoid sparing (paper, Results: 50 vs 10 mg/day)."""
+glucocorticoid sparing (paper, Results: 50 vs 10 mg/day, the dose on the index date against the last dose)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import pandas as pd
 from myoild.contract import SCHEDULED_VISITS
 from myoild.figures.scales import SCALE_LABELS, VISIT_LABELS
 from myoild.figures.style import GROUP_LABELS
+from myoild.glucocorticoids import START_DOSE_DEFINITION
 from myoild.report.folder import ResultsFolder
 from myoild.report.formatting import MISSING, format_count, format_number, format_p, format_spread, p_statement
 from myoild.report.html import Heading, Markup, Section, details, escape, figure, not_available, table
@@ -98,14 +99,17 @@ def glucocorticoid_table(sparing: pd.DataFrame) -> str:
         [
             GROUP_LABELS.get(row["group"], row["group"]),
             f"{format_count(row['n'])} of {format_count(row['n_patients'])}",
-            format_spread(row["baseline_median"], row["baseline_q1"], row["baseline_q3"]),
+            format_spread(row["start_median"], row["start_q1"], row["start_q3"]),
             format_spread(row["last_median"], row["last_q1"], row["last_q3"]),
             format_p(row["p_value"]),
         ]
         for _, row in sparing.iterrows()
     ]
-    header = ["Group", "Patients with both doses", "Baseline, median (IQR)", "Last visit, median (IQR)", "p"]
-    caption = "Prednisolone-equivalent dose (mg/day), baseline vs last visit: Wilcoxon signed-rank test"
+    header = ["Group", "Patients with both doses", "Start (index date), median (IQR)", "Last visit, median (IQR)", "p"]
+    caption = (
+        f"Prednisolone-equivalent dose (mg/day), start vs last ({START_DOSE_DEFINITION}): paired Wilcoxon "
+        "signed-rank test"
+    )
     return table(header, rows, caption)
 
 
@@ -114,12 +118,14 @@ def scales_section(results: ResultsFolder) -> Section:
         figure(
             results.figure("scales_over_visits"),
             "scales_over_visits",
-            "Assessment scales over 12 months, all prospective patients (paper, Figure 2).",
+            "Assessment scales A-J over 12 months, all prospective patients (paper, Figure 2); * paired Wilcoxon "
+            "test against baseline, Bonferroni-adjusted over visits.",
         ),
         figure(
             results.figure("scales_by_group"),
             "scales_by_group",
-            "Assessment scales by group (paper, Figure 3A-C and Supplementary Figure 4).",
+            "Patient global activity (A), MMT-8 (B) and MYOACT (C) over 12 months by group (paper, Figure 3A-C); "
+            "* Mann-Whitney test between the groups at each visit.",
         ),
     ]
     scales = results.table("tables/scales.tsv")

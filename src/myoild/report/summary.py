@@ -85,6 +85,22 @@ def summary_section(results: ResultsFolder, config: dict) -> Section:
         table_rows.append([ENDPOINT_NAMES[endpoint], *ours, format_hr_ci(hr, low, high), p])
     header = ["Endpoint", "This run: HR (95% CI)", "p", "Events", "Paper: HR (95% CI)", "Paper p"]
     comparison = table(header, table_rows, "Main results: tacrolimus vs conventional (IPTW Cox)")
+    flow = results.table("cohort/flow.tsv")
+    missing = [] if flow is None else missing_cohorts(flow)
     absolute = results.table("tables/absolute_effects.tsv")
     effects = [paragraph(sentence) for sentence in absolute_sentences(absolute)] if absolute is not None else []
-    return Section("summary", "Summary", (headline, note, comparison, *effects))
+    gaps = [
+        paragraph(
+            f"This data set has no analysed {cohort} patients: the {cohort} analyses are shown as not estimable "
+            "(no patients), and their tables and figures say so.",
+            "note",
+        )
+        for cohort in missing
+    ]
+    return Section("summary", "Summary", (headline, note, *gaps, comparison, *effects))
+
+
+def missing_cohorts(flow: pd.DataFrame) -> list[str]:
+    """The cohorts of ``cohort/flow.tsv`` with no analysed patient."""
+    analysed = flow[flow["step"] == "analysed"].groupby("cohort")["n"].sum()
+    return [cohort for cohort in ("retrospective", "prospective") if analysed.get(cohort, 0) == 0]

@@ -52,8 +52,8 @@ def _diagnostics_rows(diagnostics: pd.DataFrame, balance: pd.DataFrame | None) -
 def propensity_section(results: ResultsFolder) -> Section:
     overlap = "Propensity score overlap. Estimated probability of tacrolimus by arm, one panel per contrast."
     balance_caption = (
-        "Covariate balance. Absolute standardised mean differences before (open) and after (filled) IPTW; "
-        "dashed line at 0.1."
+        "Covariate balance. Absolute standardised mean differences of each covariate (level) before (open) and "
+        "after (filled) IPTW, one panel per contrast; dashed line at 0.1."
     )
     blocks: list = [
         figure(results.figure("ps_overlap"), "ps_overlap", overlap),
@@ -148,7 +148,10 @@ def hazard_ratio_section(results: ResultsFolder) -> Section:
         flagged = ["flagged" if has_warnings(row) else None for _, row in ordered.iterrows()]
         blocks.append(table(header, rows, text=(0, 1, 2, 3, 6, 9), row_classes=flagged))
         blocks.append(paragraph(HR_NOTE))
-    forest = "Forest plot. Every hazard ratio with its 95% CI on a log axis; the line marks HR = 1."
+    forest = (
+        "Forest plot. Every hazard ratio with its 95% CI on a log axis; the line marks HR = 1. \u2020: the contrast's "
+        "weights fail a diagnostic; \u2021: not estimable, with the reason under the plot."
+    )
     blocks += [
         Heading("forest-plot", "Forest plot"),
         figure(results.figure("forest"), "forest", forest),
@@ -199,8 +202,9 @@ def km_section(results: ResultsFolder) -> Section:
         for name, uri in panels.items():
             kind = "IPTW-weighted" if name.endswith("_weighted") else "Unweighted"
             caption = (
-                f"{kind} Kaplan-Meier curves with 95% bands, {contrast_label(contrast)}; numbers at risk below "
-                "the axis (on weighted curves the sum of weights in parentheses)."
+                f"{kind} Kaplan-Meier curves with 95% bands and censoring marks (+), {contrast_label(contrast)}, "
+                "one panel per endpoint, with the hazard ratio and its test; numbers at risk of each arm below the "
+                "axis (on weighted curves the sum of weights in parentheses)."
             )
             blocks.append(figure(uri, name, caption))
         if in_table:

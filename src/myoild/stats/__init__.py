@@ -15,6 +15,7 @@ from .fine_gray import fine_gray, fine_gray_data
 from .inference import ConvergenceWarning, WeightWarning
 from .km import weighted_km
 from .logrank import LogrankResult, logrank_test, survdiff
+from .pooling import RubinPool, barnard_rubin_df, rubin_pool
 from .propensity import (
     LogisticFit,
     PropensityModel,
@@ -35,11 +36,13 @@ __all__ = [
     "LogisticFit",
     "LogrankResult",
     "PropensityModel",
+    "RubinPool",
     "TwoGroupCox",
     "WeightWarning",
     "ZphResult",
     "aeq_times",
     "balance_table",
+    "barnard_rubin_df",
     "balancing_weights",
     "competing_events",
     "cumulative_incidence",
@@ -58,6 +61,7 @@ __all__ = [
     "propensity_weights",
     "proportional_hazards_test",
     "restricted_mean",
+    "rubin_pool",
     "GroupedRmst",
     "survdiff",
     "survival_at",

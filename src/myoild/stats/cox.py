@@ -16,6 +16,12 @@ The engine ``fit_cox`` follows R survival 3.5 (``coxph.fit`` / C ``coxfit6`` and
 - robust score test (R ``summary(fit)$robscore``): ``U' (S'S)^{-1} U`` with ``S`` the weighted
   score residuals at beta = 0 summed within clusters and ``U`` their column sums.
 
+Stratified (``strata``, R ``coxph(... + strata(s))``): each stratum has its own baseline hazard,
+so risk sets hold only the rows of their stratum and the log partial likelihood, score,
+information and score residuals are sums over the strata (Therneau & Grambsch 2000, sec. 3.2);
+the sandwich and the robust score test then sum the residuals as above, over all rows. Times are
+tie-fixed over all rows before the strata are formed, as R. See ``myoild.stats.strata``.
+
 Frequency counts (``counts``: row i stands for ``counts[i]`` identical rows, as a bootstrap
 resample) give exactly the fit on the duplicated rows. They are not case weights under Efron
 ties: R counts tied deaths as rows (d is the number of rows), so the Efron steps ``k/d`` follow
@@ -41,6 +47,7 @@ from .columns import binary_column, checked_counts, column, is_binary, weight_va
 from .cox_likelihood import RowLikelihood, TwoGroupLikelihood
 from .inference import ConvergenceWarning, chisq_p, normal_p, normal_quantile
 from .logrank import survdiff
+from .strata import stratified_data, stratum_codes, stratum_columns, strata_labels
 from .survdata import (
     checked_survival,
     checked_weights,
@@ -171,10 +178,12 @@ class TwoGroupCox:
 
     Rows fall into cells (distinct time, group, status); each fit with new ``weights`` or
     ``counts`` (a bootstrap replicate) costs a few ``bincount`` over the rows and O(deaths)
-    per Newton step. ``fit`` gives what ``fit_cox`` gives on the same arrays.
+    per Newton step. ``fit`` gives what ``fit_cox`` gives on the same arrays. With ``strata``
+    (one label per row) the cells' times are the (stratum, time) columns of
+    ``myoild.stats.strata``, and ``n_times`` counts those columns.
     """
 
-    def __init__(self, time, event, x, *, timefix: bool = True):
+    def __init__(self, time, event, x, strata=None, *, timefix: bool = True):
         time, event = checked_survival(time, event)
         x = np.asarray(x, dtype=float)
         if x.shape != time.shape or not is_binary(x):
@@ -183,7 +192,12 @@ class TwoGroupCox:
         n, n_times = time.size, times.size
         index = np.empty(n, dtype=np.int64)
         index[order] = time_index
-        #: each row's cell: (2 group + status) n_times + its distinct time's index
+        #: the strata's blocks of columns (None: unstratified)
+        self.strata = None
+        if strata is not None:
+            index, _, self.strata = stratum_columns(index, stratum_codes(strata, n), n_times)
+            n_times = self.strata.size
+        #: each row's cell: (2 group + status) n_times + its distinct time's (column's) index
         self.cell = ((2 * x + event) * n_times).astype(np.int64) + index
         self.n_times = n_times
         self.n = n
@@ -217,7 +231,9 @@ class TwoGroupCox:
         n_dead = rows[1] + rows[3]
         if not n_dead.any():
             raise ValueError("no events: the Cox model cannot be fitted")
-        model = TwoGroupLikelihood(totals.reshape(4, -1), n_dead, ties, n if c is None else c.sum())
+        model = TwoGroupLikelihood(
+            totals.reshape(4, -1), n_dead, ties, n if c is None else c.sum(), self.strata
+        )
 
         def sandwich(estimate, null):
             residuals = model.cell_residuals(estimate, null)
@@ -244,6 +260,7 @@ def fit_cox(
     ties: str = "efron",
     robust: bool | None = None,
     cluster: np.ndarray | None = None,
+    strata: np.ndarray | None = None,
     timefix: bool = True,
     eps: float = 1e-9,
     max_iter: int = 20,
@@ -253,14 +270,15 @@ def fit_cox(
 
     ``robust`` defaults to true when weights or clusters are given; ``cluster`` holds one label
     per row (default: every row, and every duplicate of a counted row, its own cluster, as R
-    without ``cluster``/``id``). ``timefix`` merges near-equal times as R (``aeq_times``). See
-    the module docstring for the method.
+    without ``cluster``/``id``); ``strata`` one stratum label per row (default: one stratum).
+    ``timefix`` merges near-equal times as R (``aeq_times``). See the module docstring for the
+    method.
     """
     x = np.asarray(x, dtype=float)
     if x.ndim == 1:
         x = x[:, None]
     if x.shape[1] == 1 and is_binary(x[:, 0]):
-        return TwoGroupCox(time, event, x[:, 0], timefix=timefix).fit(
+        return TwoGroupCox(time, event, x[:, 0], strata, timefix=timefix).fit(
             weights, counts, ties=ties, robust=robust, cluster=cluster, eps=eps, max_iter=max_iter
         )
     _check_ties(ties)
@@ -276,8 +294,11 @@ def fit_cox(
     if not (event if c is None else event * c).any():
         raise ValueError("no events: the Cox model cannot be fitted")
     data = survival_data(time, event, w, timefix=timefix)
+    blocks = None
+    if strata is not None:
+        data, blocks = stratified_data(data, stratum_codes(strata, n))
     count = None if c is None else c.take(data.order)
-    model = RowLikelihood(data, x.take(data.order, axis=0), ties, count)
+    model = RowLikelihood(data, x.take(data.order, axis=0), ties, count, blocks)
     sorted_codes = None if codes is None else codes.take(data.order)
 
     def sandwich(estimate, null):
@@ -349,25 +370,38 @@ def weighted_cox(
     ties: str = "efron",
     *,
     cluster: str | None = None,
+    strata: str | list[str] | None = None,
     robust: bool | None = None,
     conf_level: float = 0.95,
     timefix: bool = True,
 ) -> CoxResult:
     """Cox model of ``duration``/``event`` on the 0/1 ``treatment``, as R's
-    ``coxph(Surv(duration, event) ~ treatment, weights = w, robust = TRUE, ties = ties)``.
+    ``coxph(Surv(duration, event) ~ treatment, weights = w, robust = TRUE, ties = ties)``;
+    with ``strata`` (a column name or a list of them), ``... ~ treatment + strata(a, b)``.
 
     ``cluster`` names a column of ``df``; ``weights`` a column, or holds one weight per row (as
     R's ``weights = w``, without storing them in the frame first). Robust variance (clustered
     on ``cluster``, default one cluster per row) when weights are given, model-based otherwise,
-    unless ``robust`` says. CI: ``exp(log_hr +- z * se)``; p: two-sided Wald.
+    unless ``robust`` says. CI: ``exp(log_hr +- z * se)``; p: two-sided Wald. The log-rank test
+    of an unweighted model-based fit is stratified as the model is (R ``survdiff(... +
+    strata(a, b))``). An empty list of strata is no stratification.
     """
     time = column(df, duration)
     status = column(df, event)
     treated = binary_column(df, treatment)
     w = weight_values(df, weights)
     labels = None if cluster is None else df[cluster].to_numpy()
+    stratum = strata_labels(df, strata) if strata else None
     fit = fit_cox(
-        time, status, treated, w, ties=ties, robust=robust, cluster=labels, timefix=timefix
+        time,
+        status,
+        treated,
+        w,
+        ties=ties,
+        robust=robust,
+        cluster=labels,
+        strata=stratum,
+        timefix=timefix,
     )
     log_hr = float(fit.coef[0])
     se = math.sqrt(fit.var[0, 0])
@@ -375,7 +409,8 @@ def weighted_cox(
     if fit.robust:
         chisq, method = fit.robust_score_test, "robust_score"
     elif weights is None:
-        chisq, method = survdiff(time, status, treated, timefix=timefix).chisq, "log-rank"
+        logrank = survdiff(time, status, treated, strata=stratum, timefix=timefix)
+        chisq, method = logrank.chisq, "log-rank"
     else:
         chisq, method = fit.score_test, "score"
     hr, ci_low, ci_high = (_exp(log_hr), _exp(log_hr - half_width), _exp(log_hr + half_width))

@@ -13,6 +13,11 @@ sandwich.
   per-(time, group) totals, so rows are tabulated once into cells (distinct time, group, status)
   and a Newton step costs O(number of deaths) on scalars; rows sharing a cell share their score
   residual, so the sandwich is a sum over cells too.
+
+Stratified (R ``strata()``), both engines take the distinct (stratum, time) pairs for their
+distinct times (``myoild.stats.strata``): every sum over a time stays as it is, and only the
+cumulative sums over times, the risk sets and the score residuals' hazards, restart in each
+stratum (``Blocks``); without strata they run as before.
 """
 
 from __future__ import annotations
@@ -22,7 +27,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .survdata import SurvivalData, reverse_cumsum
+from .strata import Blocks
+from .survdata import SurvivalData
 
 
 class Terms(NamedTuple):
@@ -89,10 +95,21 @@ def collapse(values: np.ndarray, cluster: np.ndarray) -> np.ndarray:
 
 class RowLikelihood:
     """The partial likelihood of sorted rows with covariates ``x`` (n x p, sorted as ``data``),
-    case weights ``data.weight`` and frequency ``count`` (sorted; None: all 1)."""
+    case weights ``data.weight`` and frequency ``count`` (sorted; None: all 1). Stratified,
+    ``data`` is sorted by (stratum, time) and its ``time_index`` numbers the (stratum, time)
+    columns, whose strata are ``strata`` (``myoild.stats.strata.stratified_data``)."""
 
-    def __init__(self, data: SurvivalData, x: np.ndarray, ties: str, count: np.ndarray | None):
-        self.data, self.count = data, count
+    def __init__(
+        self,
+        data: SurvivalData,
+        x: np.ndarray,
+        ties: str,
+        count: np.ndarray | None,
+        strata: Blocks | None = None,
+    ):
+        self.data, self.count, self.strata = data, count, strata
+        # The risk-set table runs down the columns in reverse, so its strata are reversed too.
+        self.descending = None if strata is None else strata.reversed()
         n, p = x.shape
         self.p = p
         risk_weight = data.weight if count is None else data.weight * count
@@ -143,7 +160,8 @@ class RowLikelihood:
         weighted = np.multiply(
             self.basis, (self.risk_weight * np.exp(eta))[:, None], out=self.buffer
         ).ravel()
-        risk_sets = np.bincount(self.cells, weighted, self.size).reshape(-1, width).cumsum(0)
+        table = np.bincount(self.cells, weighted, self.size).reshape(-1, width)
+        risk_sets = table.cumsum(0) if self.descending is None else self.descending.cumsum(table)
         dying = np.bincount(self.dead_cells, weighted.take(self.dead_flat), self.size)
         sums = risk_sets.take(rows, axis=0) - self.frac * dying.reshape(-1, width).take(
             rows, axis=0
@@ -177,7 +195,9 @@ class RowLikelihood:
         per_time = per_time.reshape(-1, width)
         # Columns, summed over each time's terms: hazard and hazard * mean, the same for the
         # part a death does not carry, and the Efron means; then each row's time picked out.
-        cumulative = per_time[:, : p + 1].cumsum(0).take(g, axis=0)
+        hazards = per_time[:, : p + 1]
+        cumulative = hazards.cumsum(0) if self.strata is None else self.strata.cumsum(hazards)
+        cumulative = cumulative.take(g, axis=0)
         own_time = per_time.take(g, axis=0)
         at_risk = cumulative - self.dead_column * own_time[:, p + 1 : 2 * p + 2]
         own = self.dead_column * self.x - self.dead_share * own_time[:, 2 * p + 2 :]
@@ -211,17 +231,29 @@ class TwoGroupLikelihood:
 
     ``totals`` holds, per cell (group g, status e; distinct time), the sum of ``c w``, in rows
     ``2 g + e``; ``n_dead`` the number of deaths per distinct time (sum of ``c``); ``n`` the
-    number of rows (sum of ``c``). With ``A_g``
+    number of rows (sum of ``c``). Stratified, the distinct times are the (stratum, time)
+    columns and ``strata`` their blocks (``myoild.stats.strata``). With ``A_g``
     the risk-set sum and ``D_g`` the deaths' weight of group g at a time, an Efron term of frac
     f has risk ``s0 = a_0 + e^b a_1`` with ``a_g = A_g - f D_g``, group-1 share
     ``m = e^b a_1 / s0``, and contributes ``-t log s0`` to the log likelihood, ``-t m`` to the
     score and ``t m (1 - m)`` to the information (``t``: the term's death weight).
     """
 
-    def __init__(self, totals: np.ndarray, n_dead: np.ndarray, ties: str, n: float):
-        self.n, self.events = n, n_dead.sum()
+    def __init__(
+        self,
+        totals: np.ndarray,
+        n_dead: np.ndarray,
+        ties: str,
+        n: float,
+        strata: Blocks | None = None,
+    ):
+        self.n, self.events, self.strata = n, n_dead.sum(), strata
         dying = totals[1::2]  # group x time
-        at_risk = (totals[::2] + dying)[:, ::-1].cumsum(axis=1)[:, ::-1]
+        at_time = totals[::2] + dying  # group x time: the rows whose time it is
+        if strata is None:
+            at_risk = at_time[:, ::-1].cumsum(axis=1)[:, ::-1]
+        else:
+            at_risk = strata.reverse_cumsum(at_time, axis=1)
         terms = efron_terms(n_dead, ties)
         term_time, frac, terms_per_time, self.event_times, self.term_starts = terms
         self.frac, self.terms_per_time = frac, terms_per_time
@@ -273,7 +305,10 @@ class TwoGroupLikelihood:
             per_time[4 * k :] /= self.terms_per_time
         else:  # one term per event time
             per_time[:, self.event_times] = terms
-        cumulative = per_time[: 2 * k].cumsum(axis=1)
+        hazards = per_time[: 2 * k]
+        cumulative = (
+            hazards.cumsum(axis=1) if self.strata is None else self.strata.cumsum(hazards, axis=1)
+        )
         hazard, hazard_mean = cumulative[:k], cumulative[k:]
         leaving, leaving_mean, mean = (
             per_time[2 * k : 3 * k],

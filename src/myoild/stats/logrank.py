@@ -5,6 +5,11 @@ At each distinct event time j with n_j at risk and d_j deaths, group g expects
 hypergeometric ``V_gh = sum_j d_j (n_j - d_j) / (n_j - 1) * n_gj / n_j * (1[g = h] - n_hj / n_j)``.
 The statistic is ``(O - E)' V^- (O - E)`` over all groups but the first (Peto & Peto 1972;
 survdiff.fit). Unweighted: this is the ordinary log-rank test.
+
+Stratified (R ``survdiff(Surv(time, event) ~ group + strata(s))``): the risk sets are formed
+within strata, and ``O``, ``E`` and ``V`` are sums over every stratum's event times (the
+stratified log-rank test, as survdiff.fit sums them over its strata). Times are tie-fixed over
+all rows before the strata are formed, as R.
 """
 
 from __future__ import annotations
@@ -16,12 +21,14 @@ import pandas as pd
 
 from .inference import chisq_p
 from .columns import column
+from .strata import stratified_data, stratum_codes, strata_labels
 from .survdata import reverse_cumsum, survival_data
 
 
 @dataclass(frozen=True)
 class LogrankResult:
-    """Chi-square statistic, degrees of freedom, p-value; observed and expected per group."""
+    """Chi-square statistic, degrees of freedom, p-value; observed and expected per group
+    (summed over the strata of a stratified test)."""
 
     chisq: float
     df: int
@@ -31,16 +38,26 @@ class LogrankResult:
 
 
 def survdiff(
-    time: np.ndarray, event: np.ndarray, group: np.ndarray, *, timefix: bool = True
+    time: np.ndarray,
+    event: np.ndarray,
+    group: np.ndarray,
+    *,
+    strata: np.ndarray | None = None,
+    timefix: bool = True,
 ) -> LogrankResult:
-    """Log-rank test of the groups in ``group`` (any labels; sorted order, first = reference)."""
+    """Log-rank test of the groups in ``group`` (any labels; sorted order, first = reference),
+    stratified by ``strata`` (one label per row) when given."""
     labels, codes = np.unique(np.asarray(group), return_inverse=True)
     k = labels.size
     data = survival_data(time, event, timefix=timefix)
+    blocks = None
+    if strata is not None:
+        data, blocks = stratified_data(data, stratum_codes(strata, codes.size))
     codes = codes[data.order]
     cell = data.time_index * k + codes
     size = data.n_times * k
-    at_risk = reverse_cumsum(np.bincount(cell, minlength=size).reshape(-1, k).astype(float))
+    counts = np.bincount(cell, minlength=size).reshape(-1, k).astype(float)
+    at_risk = reverse_cumsum(counts) if blocks is None else blocks.reverse_cumsum(counts)
     deaths = np.bincount(cell, weights=data.event, minlength=size).reshape(-1, k)
     n = at_risk.sum(axis=1)
     d = deaths.sum(axis=1)
@@ -72,10 +89,23 @@ def survdiff(
 
 
 def logrank_test(
-    df: pd.DataFrame, duration: str, event: str, group: str, *, timefix: bool = True
+    df: pd.DataFrame,
+    duration: str,
+    event: str,
+    group: str,
+    *,
+    strata: str | list[str] | None = None,
+    timefix: bool = True,
 ) -> LogrankResult:
-    """Log-rank test of ``group`` on the columns ``duration``/``event`` of ``df`` (R survdiff)."""
+    """Log-rank test of ``group`` on the columns ``duration``/``event`` of ``df`` (R survdiff),
+    stratified by the columns ``strata`` (a name or a list; R ``+ strata(a, b)``) when given."""
     labels = df[group]
     if labels.isna().any():
         raise ValueError(f"column {group!r} has missing values")
-    return survdiff(column(df, duration), column(df, event), labels.to_numpy(), timefix=timefix)
+    return survdiff(
+        column(df, duration),
+        column(df, event),
+        labels.to_numpy(),
+        strata=strata_labels(df, strata) if strata else None,
+        timefix=timefix,
+    )

@@ -2,12 +2,13 @@
 
 For each analysed group (and, apart, each arm of the excluded patients) and each category, exactly
 round(n * share) patients have the event (``AE_SHARES``; prospective opportunistic infections 8/12
-and 10/22 as in the Results), a quarter of them twice. Onset uniform on day 1 to the last
-contact; term uniform within the category; grade 1-4 by ``AE_GRADE_SHARES``; serious when grade
->= 3 and for 10 % of grade 2 (hospitalisation). The related drug is the plausible culprit
-(infections, liver, blood: the main immunosuppressant; glucose: prednisolone; electrolytes and
-kidney: tacrolimus when taken; gut: pirfenidone when taken), missing for 10 %. No prospective
-event led to discontinuation (Results); 5 % of retrospective grade >= 3 events did.
+and 10/22 as in the Results), a quarter of them twice (a second event drawn on the day and with the
+term of the first is that event, kept once: DATA_CONTRACT.md, "Duplicated records"). Onset uniform
+on day 1 to the last contact; term uniform within the category; grade 1-4 by ``AE_GRADE_SHARES``;
+serious when grade >= 3 and for 10 % of grade 2 (hospitalisation). The related drug is the
+plausible culprit (infections, liver, blood: the main immunosuppressant; glucose: prednisolone;
+electrolytes and kidney: tacrolimus when taken; gut: pirfenidone when taken), missing for 10 %.
+No prospective event led to discontinuation (Results); 5 % of retrospective grade >= 3 events did.
 """
 
 from __future__ import annotations
@@ -66,6 +67,9 @@ def build_adverse_events(frame: pd.DataFrame, rng: np.random.Generator, cohort: 
     discontinued = (grade >= 3) & (rng.random(n) < P.AE_DISCONTINUATION_SHARE[cohort])
 
     order = np.lexsort((term.astype(str), category, onset, pid))
+    # A second event drawn on the day and with the term of the first is that event: one row.
+    repeat = pd.DataFrame({"pid": pid[order], "onset": onset[order], "term": term[order]}).duplicated().to_numpy()
+    order = order[~repeat]
     return pd.DataFrame(
         {
             "patient_id": frame["patient_id"].to_numpy(dtype=object)[pid[order]],

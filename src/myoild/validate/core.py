@@ -1,8 +1,9 @@
 """Validating an input folder: read the five tables, check each, check the rules between them.
 
 ``validate_folder`` never raises for bad data: a missing folder or table, a second file for one
-table, an unreadable file, a bad cell and a broken rule all become error records, collected
-together (not only the first). Warnings (an extra column, an incomplete HRCT exam, an unknown
+table, a table entry that is no file, an unreadable file, a defect found in reading (a row with the
+wrong number of fields, a control character, a formula), a bad cell and a broken rule all become
+error records, collected together (not only the first). Warnings (an extra column, an incomplete HRCT exam, an unknown
 file) are notes and do not fail the validation.
 """
 
@@ -15,7 +16,7 @@ import pandas as pd
 from pandera.config import ValidationDepth, get_config_context
 
 from myoild.contract import TABLES
-from myoild.io import RAW_SUFFIXES, RawTableError, read_raw_table, table_files
+from myoild.io import RAW_SUFFIXES, RawTableError, file_problem, read_raw_table, table_files
 from myoild.provenance import file_sha256
 from myoild.validate.crosstable import cross_table_records
 from myoild.validate.records import ordered, table_record
@@ -89,9 +90,13 @@ def validate_folder(input_dir: str | Path) -> ValidationResult:
         paths = found[table]
         info[table] = TableInfo(None, None, None)
         if len(paths) != 1:
-            errors.append(_file_count_error(table, paths))
+            errors.append(_file_count_error(table, paths, others))
             continue
         path = paths[0]
+        problem = file_problem(path)
+        if problem is not None:
+            errors.append(table_record(table, "is_file", problem))
+            continue
         try:
             digest = file_sha256(path)
         except OSError as exc:
@@ -103,8 +108,8 @@ def validate_folder(input_dir: str | Path) -> ValidationResult:
         except RawTableError as exc:
             errors.append(table_record(table, exc.check, exc.message))
             continue
-        info[table] = TableInfo(len(raw), path.name, digest)
-        if table == "patients" and raw.empty:
+        info[table] = TableInfo(len(raw.cells), path.name, digest)
+        if table == "patients" and raw.cells.empty:
             errors.append(
                 table_record(table, "not_empty", f"{path.name} has no data rows; patients needs at least one")
             )
@@ -116,10 +121,15 @@ def validate_folder(input_dir: str | Path) -> ValidationResult:
     return _result([*errors, cross_errors], [*notes, cross_notes], data, info)
 
 
-def _file_count_error(table: str, paths: list[Path]) -> pd.DataFrame:
+def _file_count_error(table: str, paths: list[Path], others: list[Path]) -> pd.DataFrame:
+    """No file or several files for a table; a missing table names the files that differ only in case."""
     if not paths:
-        names = ", ".join(f"{table}{suffix}" for suffix in RAW_SUFFIXES)
-        return table_record(table, "table_present", f"required table {table} is missing: no file {names}")
+        names = [f"{table}{suffix}" for suffix in RAW_SUFFIXES]
+        near = [f'"{path.name}"' for path in others if path.name.lower() in names]
+        hint = f" (found {', '.join(near)}: file names are exact and lower-case)" if near else ""
+        return table_record(
+            table, "table_present", f"required table {table} is missing: no file {', '.join(names)}{hint}"
+        )
     names = ", ".join(path.name for path in paths)
     return table_record(table, "one_file_per_table", f"{len(paths)} files hold table {table} ({names}); keep one")
 

@@ -11,16 +11,39 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
 import pandas as pd
 
 from myoild.contract import HRCT_FEATURES, HRCT_TIMEPOINTS, LOBES
 from myoild.validate.parse import quote
-from myoild.validate.records import EMPTY, cell_records, concat_records, patient_ids_of, table_record
+from myoild.validate.records import (
+    EMPTY,
+    cell_records,
+    concat_records,
+    patient_ids_of,
+    repeated_key_records,
+    table_record,
+)
+from myoild.validate.schemas import table_schema
 
 Tables = dict[str, pd.DataFrame]
 #: Days on or before the index date within which the baseline visit lies (data contract, visits).
 BASELINE_WINDOW_DAYS = 14
 READERS_PER_EXAM = 2
+#: What makes two rows one record where the contract's table has no key (DATA_CONTRACT.md,
+#: "Duplicated records"): table -> (columns, check, what a repeat is called).
+RECORD_KEYS = {
+    "medications": (["patient_id", "drug", "start_date", "dose", "dose_unit"], "unique_episode", "episode"),
+    "adverse_events": (["patient_id", "onset_date", "term"], "unique_event", "event"),
+}
+#: The date of each dated record that cannot lie after the end of follow-up (DATA_CONTRACT.md,
+#: "Records after the end of follow-up").
+RECORD_DATES = {
+    "medications": "start_date",
+    "visits": "visit_date",
+    "hrct_reads": "exam_date",
+    "adverse_events": "onset_date",
+}
 
 
 def _table(data: Tables, table: str, *columns: str) -> pd.DataFrame | None:
@@ -142,6 +165,94 @@ def medication_episodes(data: Tables, present: Tables) -> pd.DataFrame:
             )
         )
     return concat_records(records)
+
+
+def duplicated_records(data: Tables, present: Tables) -> pd.DataFrame:
+    """No two medication rows with the same patient, drug, start_date, dose and dose_unit (a duplicated
+    episode: its dose would count twice), no two adverse events with the same patient, onset_date and
+    term (a duplicated event).
+
+    An empty dose or dose_unit is a value here, equal to another empty one. Rows with a key cell that
+    is empty in a required column, or that failed to parse, are left out: that cell is its own error.
+    """
+    records = []
+    for table, (keys, check, what) in RECORD_KEYS.items():
+        frame = _table(data, table, *keys)
+        if frame is None:
+            continue
+        values = frame[keys]
+        unreadable = (present[table][keys] & values.isna()).any(axis=1)
+        required = [key for key in keys if not table_schema(table).columns[key].nullable]
+        usable = ~unreadable & values[required].notna().all(axis=1)
+        compared = values if usable.all() else values.loc[usable]
+        repeated = compared.index[compared.duplicated(keep=False)]
+        records.append(repeated_key_records(table, frame, keys, repeated, check, f"is a duplicated {what}"))
+    return concat_records(records)
+
+
+def records_after_follow_up(data: Tables, present: Tables) -> pd.DataFrame:
+    """No medication start, visit, HRCT exam or adverse event onset after the patient's death_date or
+    last_contact_date (the last date the patient was known alive and followed).
+
+    A record on the day of death or of the last contact is allowed. Patients whose own dates break
+    the patients rules, or whose patient_id repeats, are left out: their end of follow-up is unknown
+    and already an error. An HRCT exam is one record, at its first row.
+    """
+    patients = _table(data, "patients", "patient_id", "index_date", "last_contact_date", "death_date")
+    if patients is None:
+        return EMPTY
+    start, last, death = patients["index_date"], patients["last_contact_date"], patients["death_date"]
+    sound = (start <= last) & (death.isna() | ((death >= start) & (death <= last)))
+    ends = (
+        patients.loc[sound, ["patient_id", "death_date", "last_contact_date"]]
+        .dropna(subset=["patient_id"])
+        .drop_duplicates("patient_id", keep=False)
+        .set_index("patient_id")
+    )
+    records = []
+    for table, column in RECORD_DATES.items():
+        frame = _table(data, table, "patient_id", column)
+        if frame is None:
+            continue
+        # Positions, not a join (twice as slow on millions of rows); -1, an unknown patient, takes the NaT.
+        position = ends.index.get_indexer(frame["patient_id"])
+        end = {
+            name: np.append(ends[name].to_numpy(), np.datetime64("NaT", "ns"))[position]
+            for name in ("death_date", "last_contact_date")
+        }
+        date = frame[column].to_numpy()
+        failing = (date > end["death_date"]) | (date > end["last_contact_date"])
+        late = frame.loc[failing, ["patient_id", column]].assign(
+            **{name: dates[failing] for name, dates in end.items()}
+        )
+        if table == "hrct_reads":
+            exam = ["patient_id", "timepoint", column]
+            late = late.join(frame["timepoint"])
+            rows = late.groupby(exam)[column].transform("size").astype(str)
+            late = late.assign(what=late["timepoint"] + " exam (" + rows + " rows) dated").loc[~late.duplicated(exam)]
+        else:
+            late = late.assign(what=column)
+        records.append(
+            _rows(
+                table,
+                column,
+                late,
+                None,
+                "not_after_death_or_last_contact",
+                lambda r, column=column: _after_follow_up_message(
+                    r.what, getattr(r, column), r.death_date, r.last_contact_date
+                ),
+            )
+        )
+    return concat_records(records)
+
+
+def _after_follow_up_message(what: str, date: pd.Timestamp, death: pd.Timestamp, last: pd.Timestamp) -> str:
+    end, end_date = ("death_date", death) if pd.notna(death) and date > death else ("last_contact_date", last)
+    return (
+        f"{what} {quote(date)} is after the {end} {quote(end_date)}: nothing is recorded after a patient's "
+        "death or last contact"
+    )
 
 
 def foreign_keys(data: Tables, present: Tables) -> pd.DataFrame:
@@ -291,6 +402,8 @@ ERROR_RULES: tuple[Callable[[Tables, Tables], pd.DataFrame], ...] = (
     foreign_keys,
     baseline_visits,
     hrct_exam_dates,
+    duplicated_records,
+    records_after_follow_up,
 )
 WARNING_RULES: tuple[Callable[[Tables, Tables], pd.DataFrame], ...] = (hrct_grids,)
 

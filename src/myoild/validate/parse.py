@@ -24,6 +24,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from myoild.io import visible
+
 #: pandera dtype (as str) -> kind; the models in schemas.py use only these dtypes.
 KIND_OF_DTYPE = {
     "text": "text",
@@ -132,9 +134,10 @@ def empty_column(kind: str, index: pd.Index) -> pd.Series:
 
 
 def quote(value: object) -> str:
-    """A cell value as messages show it: text in double quotes, whole floats without ``.0``, dates as dates."""
+    """A cell value as messages show it: text in double quotes (control characters as ``\\xNN``), whole
+    floats without ``.0``, dates as dates."""
     if isinstance(value, str):
-        return f'"{value}"'
+        return f'"{visible(value)}"'
     if isinstance(value, pd.Timestamp) and value.tzinfo is None and value == value.normalize():
         return f"{value:%Y-%m-%d}"
     if isinstance(value, (float, np.floating)) and _whole(np.array([float(value)]))[0]:

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from myoild.contract import TABLES
+from myoild.validate.parse import quote
 from myoild.validate.schemas import MODELS
 
 FIELDS = ("table", "column", "row", "patient_id", "check", "message")
@@ -74,6 +75,36 @@ def patient_ids_of(data: pd.DataFrame, rows: Iterable[int]) -> list[str | None]:
     if "patient_id" not in data:
         return [None] * len(list(rows))
     return data["patient_id"].reindex(list(rows)).tolist()
+
+
+def repeated_key_records(
+    table: str, data: pd.DataFrame, keys: list[str], rows: Iterable[int], check: str, verdict: str
+) -> pd.DataFrame:
+    """One record per row of ``rows`` whose ``keys`` values repeat another of ``rows``, naming the others.
+
+    The message reads ``(k1, k2) = (v1, v2) <verdict>: also in rows 3, 8`` (``k1 v1 ...`` for a
+    single key); a missing value is a value here, equal to another missing value. The record
+    stands at the last key column.
+    """
+    rows = np.sort(np.asarray(list(rows), dtype=np.int64))
+    if not len(rows):
+        return EMPTY
+    repeated = data.loc[rows, keys]
+    messages = []
+    for values, group in repeated.groupby(keys, sort=False, dropna=False).groups.items():
+        values = values if isinstance(values, tuple) else (values,)
+        shown = ", ".join("empty" if pd.isna(value) else quote(value) for value in values)
+        named = f"{keys[0]} {shown}" if len(keys) == 1 else f"({', '.join(keys)}) = ({shown})"
+        for row in group:
+            others = [str(other) for other in group if other != row]
+            messages.append(
+                (row, f"{named} {verdict}: also in row{'s' if len(others) > 1 else ''} {', '.join(others)}")
+            )
+    messages.sort()
+    rows_out = [row for row, _ in messages]
+    return cell_records(
+        table, keys[-1], rows_out, patient_ids_of(data, rows_out), check, [message for _, message in messages]
+    )
 
 
 def without_cells_of(records: pd.DataFrame, reported: pd.DataFrame) -> pd.DataFrame:

@@ -6,15 +6,19 @@ with sorted keys and no timestamps or absolute paths, so that the same input giv
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from pathlib import Path
 
 from myoild.contract import TABLES
+from myoild.io import visible
 from myoild.validate.core import ValidationResult
 
 #: Rows per section of report.md; report.json always lists everything.
 MARKDOWN_MAX_ROWS = 1000
 COLUMNS = ("table", "row", "patient_id", "column", "check", "message")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*\[\]|~#])")
 
 
 def report_dict(result: ValidationResult) -> dict:
@@ -55,8 +59,8 @@ def report_markdown(result: ValidationResult, json_name: str = "report.json") ->
     ]
     for table in TABLES:
         info = result.info[table]
-        cells = [table, info.file, info.rows, f"`{info.sha256}`" if info.sha256 else None]
-        lines.append("| " + " | ".join(_cell(value) for value in cells) + " |")
+        cells = [_cell(table), _cell(info.file), _cell(info.rows), f"`{info.sha256}`" if info.sha256 else ""]
+        lines.append("| " + " | ".join(cells) + " |")
     for title, records, noun in (("Errors", result.errors, "error"), ("Warnings", result.notes, "warning")):
         lines += ["", f"## {title}", ""]
         if not records:
@@ -94,9 +98,9 @@ def describe(record: dict) -> str:
     if record["row"] is not None:
         where.append(f"row {record['row']}")
     if record["patient_id"] is not None:
-        where.append(f"patient_id {record['patient_id']}")
+        where.append(f"patient_id {visible(record['patient_id'])}")
     if record["column"] is not None:
-        where.append(f"column {record['column']}")
+        where.append(f"column {visible(record['column'])}")
     return f"{', '.join(where)}: {record['message']} [{record['check']}]"
 
 
@@ -105,7 +109,20 @@ def _count(n: int, noun: str) -> str:
 
 
 def _cell(value: object) -> str:
-    """A Markdown table cell: empty for None, pipes escaped, one line."""
-    if value is None:
-        return ""
-    return str(value).replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+    """A Markdown table cell: empty for None, else ``markdown_text``."""
+    return "" if value is None else markdown_text(str(value))
+
+
+def markdown_text(text: str) -> str:
+    """Text from the data (patient ids, column and file names, quoted cells) as Markdown that renders as
+    itself, on one line of a table.
+
+    ``&``, ``<`` and ``>`` become HTML entities (no tag or entity in the data is ever HTML); the
+    characters with a meaning in Markdown text (``\\ ` * [ ] | ~ #``: escapes, code, emphasis,
+    links and images, table cells, strike-through, headings) are backslash-escaped (CommonMark spec,
+    "Backslash escapes"); control characters, line breaks included, are written as ``\\xNN``
+    (``myoild.io.visible``). ``_`` is left alone: inside a word, as in check and column names, it
+    is no emphasis (CommonMark spec, "Emphasis and strong emphasis"), and emphasis can neither run
+    code nor break the table.
+    """
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(visible(text), quote=False))

@@ -1,9 +1,12 @@
 """Checking one raw table against its pandera model: parse every cell, then validate lazily.
 
-Each contract column is parsed by the kind of its model dtype (parse.py); a bad cell becomes an
-error quoting it and is missing afterwards, so the model's value checks (ranges, allowed values,
-uniqueness) run on every parsable cell and a bad cell is reported once. ``model.validate(...,
-lazy=True)`` collects every failure; ``SchemaErrors.failure_cases`` becomes the error records.
+The defects found in reading (myoild.io: a row with the wrong number of fields, a control
+character, a formula) in contract columns become errors first; a defective cell is missing
+afterwards but counts as given. Each contract column is parsed by the kind of its model dtype
+(parse.py); a bad cell becomes an error quoting it and is missing afterwards, so the model's value
+checks (ranges, allowed values, uniqueness) run on every parsable cell and a bad cell is reported
+once. ``model.validate(..., lazy=True)`` collects every failure; ``SchemaErrors.failure_cases``
+becomes the error records.
 """
 
 from __future__ import annotations
@@ -14,8 +17,17 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
+from myoild.io import RawTable
 from myoild.validate.parse import KIND_OF_DTYPE, bad_cell_message, empty_column, parse_column, quote
-from myoild.validate.records import EMPTY, cell_records, concat_records, patient_ids_of, table_record, without_cells_of
+from myoild.validate.records import (
+    EMPTY,
+    cell_records,
+    concat_records,
+    patient_ids_of,
+    repeated_key_records,
+    table_record,
+    without_cells_of,
+)
 from myoild.validate.schemas import table_schema
 
 UNIQUENESS_CHECKS = ("field_uniqueness", "multiple_fields_uniqueness")
@@ -35,49 +47,69 @@ class CheckedTable:
     notes: pd.DataFrame
 
 
-def check_table(table: str, raw: pd.DataFrame) -> CheckedTable:
+def check_table(table: str, raw: RawTable) -> CheckedTable:
     """Parse and validate one raw table (raw row numbers as index, see myoild.io)."""
     schema = table_schema(table)
     kinds = {name: KIND_OF_DTYPE[str(column.dtype)] for name, column in schema.columns.items()}
+    cells = raw.cells
+    # Defects of ignored (extra) columns are ignored with them.
+    defects = raw.defects.loc[raw.defects["column"].isna() | raw.defects["column"].isin(list(schema.columns))]
     typed: dict[str, pd.Series] = {}
     present: dict[str, pd.Series] = {}
     bad_cells: dict[str, pd.Series] = {}
     for name, column in schema.columns.items():
-        if name in raw:
-            typed[name], bad_cells[name] = parse_column(raw[name], kinds[name])
-            # Filled in the file = parsed to a value, or bad (an empty string parses to missing).
-            present[name] = typed[name].notna() | bad_cells[name]
+        if name in cells:
+            defective = cells.index.isin(defects.loc[defects["column"] == name, "row"])
+            given = cells[name].where(~defective, None) if defective.any() else cells[name]
+            typed[name], bad_cells[name] = parse_column(given, kinds[name])
+            # Filled in the file = parsed to a value, bad or defective (an empty string parses to missing).
+            present[name] = typed[name].notna() | bad_cells[name] | defective
         elif not column.required:
-            typed[name] = empty_column(kinds[name], raw.index)
-            present[name] = pd.Series(False, index=raw.index)
-    data = pd.DataFrame(typed, index=raw.index)
-    parse_errors = [
+            typed[name] = empty_column(kinds[name], cells.index)
+            present[name] = pd.Series(False, index=cells.index)
+    data = pd.DataFrame(typed, index=cells.index)
+    cell_errors = [
+        cell_records(
+            table,
+            None if pd.isna(column) else column,  # a whole row
+            group["row"],
+            patient_ids_of(data, group["row"]),
+            check,
+            group["message"],
+        )
+        for (column, check), group in defects.groupby(["column", "check"], dropna=False, sort=False)
+    ]
+    cell_errors += [
         cell_records(
             table,
             name,
             bad.index[bad],
             patient_ids_of(data, bad.index[bad]),
             f"is_{kinds[name]}",
-            [bad_cell_message(value, kinds[name]) for value in raw[name][bad]],
+            [bad_cell_message(value, kinds[name]) for value in cells[name][bad]],
         )
         for name, bad in bad_cells.items()
         if bad.any()
     ]
-    extra = [name for name in raw.columns if name not in schema.columns]
-    schema_errors = without_cells_of(_schema_failures(table, schema, data, extra), concat_records(parse_errors))
+    extra = [name for name in cells.columns if name not in schema.columns]
+    schema_errors = without_cells_of(
+        _schema_failures(table, schema, data, extra, raw.sheet), concat_records(cell_errors)
+    )
     notes = [
-        table_record(table, "extra_column", f'column "{name}" is not in the data contract and is ignored', name)
+        table_record(table, "extra_column", f"column {quote(name)} is not in the data contract and is ignored", name)
         for name in extra
     ]
     return CheckedTable(
         data=data,
-        present=pd.DataFrame(present, index=raw.index),
-        errors=concat_records([*parse_errors, schema_errors]),
+        present=pd.DataFrame(present, index=cells.index),
+        errors=concat_records([*cell_errors, schema_errors]),
         notes=concat_records(notes),
     )
 
 
-def _schema_failures(table: str, schema: pa.DataFrameSchema, data: pd.DataFrame, extra: list[str]) -> pd.DataFrame:
+def _schema_failures(
+    table: str, schema: pa.DataFrameSchema, data: pd.DataFrame, extra: list[str], sheet: str | None
+) -> pd.DataFrame:
     """Validate lazily and turn pandera's failure cases into records."""
     try:
         schema.validate(data, lazy=True)
@@ -88,10 +120,10 @@ def _schema_failures(table: str, schema: pa.DataFrameSchema, data: pd.DataFrame,
     records = []
     missing = cases["check"] == "column_in_dataframe"
     for name in cases.loc[missing, "failure_case"]:
-        records.append(table_record(table, "column_in_dataframe", _missing_column_message(name, extra), name))
+        records.append(table_record(table, "column_in_dataframe", _missing_column_message(name, extra, sheet), name))
     unique = cases["check"].isin(UNIQUENESS_CHECKS)
     if unique.any():
-        records.append(_duplicate_records(table, schema, data, cases.loc[unique, "index"].dropna().unique()))
+        records.append(_not_unique_records(table, schema, data, cases.loc[unique, "index"].dropna().unique()))
     for (name, check, number), group in cases.loc[~missing & ~unique].groupby(
         ["column", "check", "check_number"], dropna=False, sort=True
     ):
@@ -103,10 +135,12 @@ def _schema_failures(table: str, schema: pa.DataFrameSchema, data: pd.DataFrame,
     return concat_records(records)
 
 
-def _missing_column_message(name: str, extra: list[str]) -> str:
+def _missing_column_message(name: str, extra: list[str], sheet: str | None) -> str:
+    """Name a near miss among the extra columns (``Sex``) and, for Excel, the sheet that was read."""
     near = [other for other in extra if other.strip().lower() == name]
-    hint = f' (found "{near[0]}": column names are exact and lower-case)' if near else ""
-    return f"required column {name} is missing{hint}"
+    hint = f" (found {quote(near[0])}: column names are exact and lower-case)" if near else ""
+    read = f"; read from {sheet}" if sheet else ""
+    return f"required column {name} is missing{hint}{read}"
 
 
 def _value_message(column: pa.Column, check_name: str, value: object) -> str:
@@ -127,7 +161,7 @@ def _value_message(column: pa.Column, check_name: str, value: object) -> str:
     return f"{quote(value)} is out of range (must be {' and '.join(bounds)})"
 
 
-def _duplicate_records(table: str, schema: pa.DataFrameSchema, data: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
+def _not_unique_records(table: str, schema: pa.DataFrameSchema, data: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
     """One record per row whose key repeats another row's, naming the other rows.
 
     Rows with a missing key value are left out, and so is the whole check when a key column is
@@ -137,24 +171,5 @@ def _duplicate_records(table: str, schema: pa.DataFrameSchema, data: pd.DataFram
     keys = list(schema.unique) if schema.unique else [name for name, column in schema.columns.items() if column.unique]
     if not set(keys) <= set(data.columns):
         return EMPTY
-    duplicated = data.loc[np.sort(rows.astype(np.int64)), keys].dropna()
-    groups = duplicated.groupby(keys, sort=False).groups
-    messages = []
-    for key, group_rows in ((key, list(group)) for key, group in groups.items()):
-        values = key if isinstance(key, tuple) else (key,)
-        shown = ", ".join(quote(value) for value in values)
-        named = f"{keys[0]} {shown}" if len(keys) == 1 else f"({', '.join(keys)}) = ({shown})"
-        for row in group_rows:
-            others = [str(other) for other in group_rows if other != row]
-            rows_text = f"row{'s' if len(others) > 1 else ''} {', '.join(others)}"
-            messages.append((row, f"{named} is not unique: also in {rows_text}"))
-    messages.sort()
-    rows_out = [row for row, _ in messages]
-    return cell_records(
-        table,
-        keys[-1],
-        rows_out,
-        patient_ids_of(data, rows_out),
-        "unique",
-        [message for _, message in messages],
-    )
+    complete = data.loc[np.sort(rows.astype(np.int64)), keys].dropna().index
+    return repeated_key_records(table, data, keys, complete, "unique", "is not unique")
