@@ -95,3 +95,20 @@ def test_covariates_beyond_the_papers_six_follow_glm_on_the_pipelines_path(analy
     models = survival(analysis_set, CONTRAST, ["death"], fitted.weights).models.set_index("model")
     assert models.loc["cox_iptw", "hr"] == pytest.approx(r["cox"]["efron_weighted"]["hr"], rel=RTOL)
     assert models.loc["cox_iptw", "se_log_hr"] == pytest.approx(r["cox"]["efron_weighted"]["se"], rel=RTOL)
+
+
+def test_stratified_models_follow_coxph_strata_on_the_pipelines_path(analysis_set):
+    """``survival.strata: [site]`` on the built-in cohort with the made-up site of
+    tests/reference/strata/make_reference.R: coxph(... + strata(site)) weighted robust and
+    unweighted, and the stratified log-rank test (survdiff)."""
+    from test_stats_strata import made_up_site
+
+    r = json.loads((REFERENCE / "strata" / "reference.json").read_text())["builtin"]["death"]
+    data = analysis_set.assign(site=made_up_site(analysis_set["patient_id"]))
+    weights = contrast_weights(data, CONTRAST, OPTIONS).weights
+    models = contrast_survival(data, CONTRAST, ["death"], weights, strata=("site",)).models.set_index("model")
+    for model, key in (("cox_iptw", "efron_weighted"), ("cox_unadjusted", "efron_unweighted")):
+        for column, name in (("hr", "hr"), ("ci_low", "ci_low"), ("ci_high", "ci_high"), ("p_value", "p")):
+            assert models.loc[model, column] == pytest.approx(r[key][name], rel=1e-8), (model, column)
+    assert models.loc["cox_iptw", "logrank_p"] == pytest.approx(r["efron_weighted"]["robscore_p"], rel=1e-8)
+    assert models.loc["cox_unadjusted", "logrank_p"] == pytest.approx(r["survdiff"]["p"], rel=1e-8)

@@ -141,3 +141,27 @@ def test_survival_tables_rows():
     assert day0.query("group == 'conventional' and endpoint == 'death'")["n_risk_weighted"].item() == pytest.approx(
         conventional
     )
+
+
+def test_prospective_comparison_adjusted_when_weighted():
+    """``propensity.prospective``: the prospective contrast gets its own propensity model and weights,
+    IPTW and unadjusted Cox models for the prospective endpoints, and weighted curves."""
+    data = analysis_set()
+    contrasts = ["tacrolimus_vs_conventional", "tacrolimus+pirfenidone_vs_tacrolimus"]
+    weights, balance, diagnostics = weigh_contrasts(data, contrasts, OPTIONS)
+    assert set(balance["contrast"]) == set(contrasts)
+    prospective = weights["tacrolimus+pirfenidone_vs_tacrolimus"]
+    assert len(prospective) == 60 and set(prospective["treated"]) == {0, 1}
+    results = survival_tables(data, {"retrospective": ["death"], "prospective": ["respiratory_relapse"]}, weights)
+    rows = results.models[results.models["contrast"] == "tacrolimus+pirfenidone_vs_tacrolimus"]
+    cox = rows[rows["model"].str.startswith("cox")]
+    assert list(cox[["endpoint", "model"]].itertuples(index=False, name=None)) == [
+        ("respiratory_relapse", "cox_iptw"),
+        ("respiratory_relapse", "cox_unadjusted"),
+    ]
+    km = results.km[results.km["contrast"] == "tacrolimus+pirfenidone_vs_tacrolimus"]
+    assert set(km["weighted"]) == {True, False}
+    expected = propensity_weights(
+        contrast_patients(data, "tacrolimus+pirfenidone_vs_tacrolimus"), "treated", list(COVARIATES)
+    )["weight"].to_numpy()
+    np.testing.assert_allclose(prospective["weight"], expected, rtol=1e-12)

@@ -110,6 +110,8 @@ def test_a_changed_parameter_reruns_exactly_what_depends_on_it(workdir):
         "figure_schoenfeld": 1,
         "figure_competing_risks": 1,
         "manuscript": 1,
+        "sites": 1,
+        "imputation": 1,
         "report": 1,
         "manifest": 1,
         "all": 1,

@@ -71,6 +71,13 @@ def replicate_counts(treated: np.ndarray, seed: int, contrast_number: int, repli
     return counts
 
 
+def _stratum_labels(patients: pd.DataFrame, strata: tuple[str, ...]) -> np.ndarray | None:
+    """One label per patient for the Cox model's strata (R ``strata(site, ...)``), None without."""
+    if not strata:
+        return None
+    return patients[list(strata)].astype(str).agg("\x1f".join, axis=1).to_numpy()
+
+
 class _Contrast:
     """A contrast's arrays, coded and sorted once and reused by every replicate: a replicate
     changes only how often each patient counts (frequency counts), never the order."""
@@ -82,6 +89,7 @@ class _Contrast:
         endpoints: list[str],
         options: WeightingOptions,
         horizon_days: int = PAPER.followup_days,
+        strata: tuple[str, ...] = (),
     ):
         patients = contrast_patients(analysis_set, contrast)
         patients = patients[~patients[list(options.covariates)].isna().any(axis=1)].reset_index(drop=True)
@@ -99,7 +107,8 @@ class _Contrast:
             # The Cox model sorted once; deaths by group, to find a resample without any.
             deaths = (event * self.treated, event * (1 - self.treated))
             rmst = GroupedRmst(time, event, horizon_days, self.treated)  # levels 0 (control), 1 (treated)
-            self.outcomes[endpoint] = (TwoGroupCox(time, event, self.treated), deaths, rmst)
+            cox = TwoGroupCox(time, event, self.treated, strata=_stratum_labels(patients, strata))
+            self.outcomes[endpoint] = (cox, deaths, rmst)
 
 
 def _propensity_weights(data: _Contrast, counts: np.ndarray) -> tuple[np.ndarray | None, str]:
@@ -150,12 +159,14 @@ def bootstrap_chunk(
     stratify: str = "treatment",
     ties: str = "efron",
     horizon_days: int = PAPER.followup_days,
+    strata: tuple[str, ...] = (),
 ) -> pd.DataFrame:
-    """Log hazard ratios of the IPTW Cox model and each arm's RMST to ``horizon_days`` for each
-    replicate in ``replicates``, each contrast and endpoint (``CHUNK_COLUMNS``)."""
+    """Log hazard ratios of the IPTW Cox model (stratified by ``strata`` as the main analysis) and
+    each arm's RMST to ``horizon_days`` for each replicate in ``replicates``, each contrast and
+    endpoint (``CHUNK_COLUMNS``)."""
     rows = []
     for contrast in contrasts:
-        data = _Contrast(analysis_set, contrast, endpoints, options, horizon_days)
+        data = _Contrast(analysis_set, contrast, endpoints, options, horizon_days, strata)
         number = RETRO_CONTRASTS.index(contrast)
         for replicate in replicates:
             counts = replicate_counts(data.treated, seed, number, replicate, stratify)

@@ -290,9 +290,11 @@ def impute_covariates(patients: pd.DataFrame, covariates, endpoints, imputations
     return completed
 
 
-def _fit_completed(data: pd.DataFrame, contrast: str, endpoints: list[str], options: WeightingOptions, ties: str):
-    """The weighted Cox fields of each endpoint in one completed data set, and the weighting
-    diagnostics it failed (empty when none)."""
+def _fit_completed(
+    data: pd.DataFrame, contrast: str, endpoints: list[str], options: WeightingOptions, ties: str, strata=()
+):
+    """The weighted Cox fields of each endpoint in one completed data set (stratified by
+    ``strata`` as the main analysis), and the weighting diagnostics it failed (empty when none)."""
     weighted = contrast_weights(data, contrast, options)
     note = weighted.diagnostics["not_estimable"]
     if note:
@@ -303,7 +305,13 @@ def _fit_completed(data: pd.DataFrame, contrast: str, endpoints: list[str], opti
     modelled = analysis_data(data, contrast, weighted.weights)
     fields = {
         endpoint: cox_fields(
-            modelled, f"{endpoint}_time_days", f"{endpoint}_event", contrast_groups(contrast), "weight", ties
+            modelled,
+            f"{endpoint}_time_days",
+            f"{endpoint}_event",
+            contrast_groups(contrast),
+            "weight",
+            ties,
+            strata=list(strata) or None,
         )
         for endpoint in endpoints
     }
@@ -336,6 +344,7 @@ def mi_estimates(
     imputations: int,
     seed: int,
     ties: str = "efron",
+    strata: tuple[str, ...] = (),
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The contrast's weighted Cox model of each endpoint in ``imputations`` (>= 2) completed data
     sets, and pooled by Rubin's rules (see the module docstring).
@@ -353,7 +362,7 @@ def mi_estimates(
     covariates = list(options.covariates)
     n_imputed = int(patients[covariates].isna().any(axis=1).sum())
     completed = impute_covariates(patients, covariates, endpoints, imputations if n_imputed else 1, seed)
-    fitted = [_fit_completed(data, contrast, endpoints, options, ties) for data in completed]
+    fitted = [_fit_completed(data, contrast, endpoints, options, ties, strata) for data in completed]
     fitted *= imputations // len(fitted)  # nothing missing: the one complete data set stands for all
     failed = [item[1] for item in fitted]
     per_imputation, pooled = [], []

@@ -47,6 +47,7 @@ def landmark_model_row(
     options: WeightingOptions,
     landmark_days: float = 30,
     ties: str = "efron",
+    strata: tuple[str, ...] = (),
 ) -> dict:
     """The landmark IPTW Cox model of ``contrast`` and ``endpoint`` (module docstring): a row with
     the keys of ``myoild.survival.MODEL_COLUMNS``."""
@@ -80,6 +81,6 @@ def landmark_model_row(
             "warnings": warnings,
         }
     else:
-        row = model_row(data, contrast, endpoint, MODEL, ties, "weight", warnings)
+        row = model_row(data, contrast, endpoint, MODEL, ties, "weight", warnings, strata=strata)
     row["note"] = "; ".join(notes + [row["note"]] if row["note"] else notes)
     return {name: row[name] for name in MODEL_COLUMNS}

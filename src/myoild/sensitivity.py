@@ -121,13 +121,21 @@ def _weighted_cells(analysis_set: pd.DataFrame, contrast: str, options: Weightin
     return cells
 
 
-def _cell_numbers(patients, contrast, endpoint, ties, fitted: ContrastWeights, weights_note: str) -> dict:
+def _cell_numbers(patients, contrast, endpoint, ties, fitted: ContrastWeights, weights_note: str, strata=()) -> dict:
     """A cell's numbers and note (module docstring)."""
     if weights_note:
         numbers = dict.fromkeys((*ESTIMATE_FIELDS, *WEIGHT_FIGURES), math.nan)
         return numbers | {"n": modelled_count(fitted), "note": weights_note}
     data = analysis_data(patients, contrast, fitted.weights)
-    fields = cox_fields(data, f"{endpoint}_time_days", f"{endpoint}_event", contrast_groups(contrast), "weight", ties)
+    fields = cox_fields(
+        data,
+        f"{endpoint}_time_days",
+        f"{endpoint}_event",
+        contrast_groups(contrast),
+        "weight",
+        ties,
+        strata=list(strata) or None,
+    )
     return (
         {name: fields[name] for name in ESTIMATE_FIELDS}
         | {name: fitted.diagnostics[name] for name in WEIGHT_FIGURES}
@@ -136,10 +144,15 @@ def _cell_numbers(patients, contrast, endpoint, ties, fitted: ContrastWeights, w
 
 
 def sensitivity_grid(
-    analysis_set: pd.DataFrame, contrast: str, endpoints: list[str], options: WeightingOptions
+    analysis_set: pd.DataFrame,
+    contrast: str,
+    endpoints: list[str],
+    options: WeightingOptions,
+    strata: tuple[str, ...] = (),
 ) -> pd.DataFrame:
     """The sensitivity grid of ``contrast`` (module docstring): one row per endpoint x estimand x
-    weights x ties, in that order, with the columns ``GRID_COLUMNS``."""
+    weights x ties, in that order, with the columns ``GRID_COLUMNS``; Cox models stratified by
+    ``strata`` as the main analysis."""
     cells = _weighted_cells(analysis_set, contrast, options)
     rows = [
         {
@@ -149,7 +162,7 @@ def sensitivity_grid(
             "estimand": estimand,
             "weights": weighting,
             "ties": ties,
-            **_cell_numbers(patients, contrast, endpoint, ties, fitted, weights_note),
+            **_cell_numbers(patients, contrast, endpoint, ties, fitted, weights_note, strata),
         }
         for endpoint in endpoints
         for (estimand, weighting), (patients, fitted, weights_note) in cells.items()

@@ -122,9 +122,18 @@ def model_row(
     weights: str | None,
     warnings: str,
     horizon_days: int = PAPER.followup_days,
+    strata: tuple[str, ...] = (),
 ) -> dict:
+    """A Cox model row of ``survival_models.tsv`` (``myoild.cox_rows``), stratified by the columns
+    ``strata`` as R ``coxph(... + strata(site))``, with its E-values."""
     fields = cox_fields(
-        data, f"{endpoint}_time_days", f"{endpoint}_event", contrast_groups(contrast), weights, ties
+        data,
+        f"{endpoint}_time_days",
+        f"{endpoint}_event",
+        contrast_groups(contrast),
+        weights,
+        ties,
+        strata=list(strata) or None,
     )
     fields |= e_values(fields, _incidence(data, contrast, endpoint, weights is not None, horizon_days))
     return fields | _row_keys(contrast, endpoint, model, ties, warnings)
@@ -242,6 +251,7 @@ def contrast_survival(
     warnings: str = "",
     not_estimable: str = "",
     design: StudyDesign = PAPER,
+    strata: tuple[str, ...] = (),
 ) -> SurvivalResults:
     """Cox models and Kaplan-Meier curves of one contrast for each endpoint; ``warnings`` (the
     diagnostics its weights failed) goes into every model row. A weighted contrast that could not be
@@ -260,11 +270,11 @@ def contrast_survival(
                     absolute_effect_rows(data, contrast_cohort(contrast), contrast, endpoint, weighted, horizon)
                 )
         if weights is not None:
-            models.append(model_row(data, contrast, endpoint, "cox_iptw", ties, "weight", warnings, horizon))
-            ph_tests.append(ph_test_row(data, contrast, endpoint, "cox_iptw", ties, "weight"))
+            models.append(model_row(data, contrast, endpoint, "cox_iptw", ties, "weight", warnings, horizon, strata))
+            ph_tests.append(ph_test_row(data, contrast, endpoint, "cox_iptw", ties, "weight", strata))
             curves.append(_km_rows(data, contrast, endpoint, "weight"))
-        models.append(model_row(data, contrast, endpoint, "cox_unadjusted", ties, None, warnings, horizon))
-        ph_tests.append(ph_test_row(data, contrast, endpoint, "cox_unadjusted", ties, None))
+        models.append(model_row(data, contrast, endpoint, "cox_unadjusted", ties, None, warnings, horizon, strata))
+        ph_tests.append(ph_test_row(data, contrast, endpoint, "cox_unadjusted", ties, None, strata))
         curves.append(_km_rows(data, contrast, endpoint, None))
     relapse = relapse_endpoint(endpoints)
     competing = []
@@ -273,6 +283,8 @@ def contrast_survival(
         for weighted in (True, False) if weights is not None else (False,):
             competing.append(incidence_rows(events, contrast, relapse, weighted))
             fields = fine_gray_fields(events, contrast, weighted, ties)
+            if strata and fields["note"] == "":
+                fields["note"] = f"not stratified by {', '.join(strata)} (Fine-Gray with strata is not implemented)"
             incidence = incidence_at(competing[-1], contrast, weighted, horizon)
             model = "fine_gray_iptw" if weighted else "fine_gray_unadjusted"
             models.append(fields | e_values(fields, incidence) | _row_keys(contrast, relapse, model, ties, warnings))
@@ -293,24 +305,32 @@ def survival_tables(
     ties: str = "efron",
     diagnostics: pd.DataFrame | None = None,
     design: StudyDesign = PAPER,
+    strata: tuple[str, ...] = (),
 ) -> SurvivalResults:
-    """Every retrospective contrast that has ``weights`` and the prospective contrast, each for the
-    endpoints of its cohort (``endpoints[cohort]``). The weighting stage's ``diagnostics``
+    """Every contrast that has ``weights`` (IPTW and unadjusted models) and the prospective contrast
+    when it has none (unadjusted models only), each for the endpoints of its cohort
+    (``endpoints[cohort]``). The weighting stage's ``diagnostics``
     (``tables/weight_diagnostics.tsv``) give each contrast's ``failed_diagnostics`` (the
     ``warnings`` of its rows) and, for one that could not be weighted, ``not_estimable``."""
     results = [
         contrast_survival(
             analysis_set,
             contrast,
-            endpoints["retrospective"],
+            endpoints[contrast_cohort(contrast)],
             contrast_weights,
             ties,
             *_weighting_notes(diagnostics, contrast),
             design,
+            strata,
         )
         for contrast, contrast_weights in weights.items()
     ]
-    results.append(contrast_survival(analysis_set, PROSP_CONTRAST, endpoints["prospective"], None, ties, design=design))
+    if PROSP_CONTRAST not in weights:
+        results.append(
+            contrast_survival(
+                analysis_set, PROSP_CONTRAST, endpoints["prospective"], None, ties, design=design, strata=strata
+            )
+        )
     parts = {
         "models": MODEL_COLUMNS,
         "km": KM_COLUMNS,

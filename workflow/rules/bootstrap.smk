@@ -28,6 +28,7 @@ rule bootstrap_chunk:
         propensity=config["propensity"],
         ties=config["survival"]["ties"],
         study=config["study"],
+        strata=config["survival"]["strata"],
         seed=config["bootstrap"]["seed"],
         stratify=config["bootstrap"]["stratify"],
         code=package_code("bootstrap_chunk"),
@@ -40,6 +41,7 @@ rule bootstrap:
         chunks=BOOTSTRAP_CHUNKS,
         models=rules.survival.output.models,
         landmark=rules.sensitivity.output.landmark,
+        mi_pooled=rules.imputation.output.pooled,
         absolute=rules.survival.output.absolute,
     output:
         bootstrap=f"{RESULTS}/tables/bootstrap.tsv",

@@ -20,10 +20,13 @@ SYNTHETIC = config["synthetic"]
 RAW_FORMATS = ("csv", "parquet", "xlsx")
 VALIDATED = {table: f"{RESULTS}/validated/{table}.parquet" for table in TABLES}
 ANALYSIS_SET = f"{RESULTS}/cohort/analysis_set.parquet"
-#: Kaplan-Meier figures: retrospective contrasts weighted and unweighted, the prospective one unweighted.
+#: Contrasts with a propensity model and IPTW weights: the retrospective ones, and the prospective
+#: one with ``propensity.prospective``.
+WEIGHTED_CONTRASTS = RETRO_CONTRASTS + ((PROSP_CONTRAST,) if config["propensity"]["prospective"] else ())
+#: Kaplan-Meier figures: weighted contrasts weighted and unweighted, the others unweighted.
 KM_PANELS = {
     f"{contrast}_{weighting}": (contrast, weighting)
-    for contrast in RETRO_CONTRASTS
+    for contrast in WEIGHTED_CONTRASTS
     for weighting in ("weighted", "unweighted")
 } | {f"{PROSP_CONTRAST}_unweighted": (PROSP_CONTRAST, "unweighted")}
 
@@ -55,6 +58,11 @@ def output_folder(wildcards, output):
 def output_stem(wildcards, output):
     """A figure's path without extension; save_figure adds .png and .pdf."""
     return str(Path(output[0]).with_suffix(""))
+
+
+def figure_stem(wildcards, output):
+    """The path without extension of a rule's ``figure`` output (beside a table output)."""
+    return str(Path(output.figure[0]).with_suffix(""))
 
 
 def results_root(wildcards, output):
@@ -109,10 +117,11 @@ def final_outputs():
         *VALIDATED.values(),
         ANALYSIS_SET,
         f"{RESULTS}/cohort/flow.tsv",
-        *expand(f"{RESULTS}/weights/{{contrast}}.parquet", contrast=RETRO_CONTRASTS),
+        *expand(f"{RESULTS}/weights/{{contrast}}.parquet", contrast=WEIGHTED_CONTRASTS),
         f"{RESULTS}/survival/models.tsv",
         f"{RESULTS}/survival/absolute_effects.tsv",
         f"{RESULTS}/survival/landmark.tsv",
+        f"{RESULTS}/survival/mi_pooled.tsv",
         *BOOTSTRAP_CHUNKS,
         *expand(
             f"{RESULTS}/tables/table1_{{cohort}}.{{ext}}",
@@ -138,6 +147,8 @@ def final_outputs():
                 "ph_tests.tsv",
                 "competing_risks.tsv",
                 "sensitivity.tsv",
+                "leave_one_site_out.tsv",
+                "mi_estimates.tsv",
                 "scales.tsv",
                 "glucocorticoids.tsv",
                 "adverse_events.tsv",
@@ -157,6 +168,7 @@ def final_outputs():
                 "sensitivity",
                 "schoenfeld",
                 "competing_risks",
+                "leave_one_site_out",
                 *(f"km_{panel}" for panel in KM_PANELS),
             ),
             ext=("png", "pdf"),

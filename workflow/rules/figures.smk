@@ -95,7 +95,7 @@ rule figure_balance:
     conda:
         "../envs/myoild.yaml"
     params:
-        contrasts=list(RETRO_CONTRASTS),
+        contrasts=list(WEIGHTED_CONTRASTS),
         folder=output_folder,
         code=package_code("figure_balance"),
     script:

@@ -20,6 +20,56 @@ rule sensitivity:
         propensity=config["propensity"],
         ties=config["survival"]["ties"],
         study=config["study"],
+        strata=config["survival"]["strata"],
         code=package_code("sensitivity"),
     script:
         "../scripts/sensitivity.py"
+
+
+rule sites:
+    input:
+        analysis_set=ANALYSIS_SET,
+        models=rules.survival.output.models,
+    output:
+        table=f"{RESULTS}/tables/leave_one_site_out.tsv",
+        figure=multiext(f"{RESULTS}/figures/leave_one_site_out", ".png", ".pdf"),
+    log:
+        f"{LOGS}/sites.log",
+    benchmark:
+        f"{LOGS}/benchmarks/sites.tsv"
+    conda:
+        "../envs/myoild.yaml"
+    params:
+        contrast=RETRO_CONTRASTS[0],
+        endpoints=config["survival"]["endpoints"]["retrospective"],
+        propensity=config["propensity"],
+        strata=config["survival"]["strata"],
+        ties=config["survival"]["ties"],
+        stem=figure_stem,
+        code=package_code("sites"),
+    script:
+        "../scripts/sites.py"
+
+
+rule imputation:
+    input:
+        analysis_set=ANALYSIS_SET,
+    output:
+        estimates=f"{RESULTS}/tables/mi_estimates.tsv",
+        pooled=f"{RESULTS}/survival/mi_pooled.tsv",
+    log:
+        f"{LOGS}/imputation.log",
+    benchmark:
+        f"{LOGS}/benchmarks/imputation.tsv"
+    conda:
+        "../envs/myoild.yaml"
+    params:
+        contrasts=list(RETRO_CONTRASTS),
+        endpoints=config["survival"]["endpoints"]["retrospective"],
+        propensity=config["propensity"],
+        missing=config["missing"],
+        strata=config["survival"]["strata"],
+        ties=config["survival"]["ties"],
+        code=package_code("imputation"),
+    script:
+        "../scripts/imputation.py"

@@ -20,10 +20,11 @@ rule survival:
     conda:
         "../envs/myoild.yaml"
     params:
-        contrasts=list(RETRO_CONTRASTS),
+        contrasts=list(WEIGHTED_CONTRASTS),
         endpoints=config["survival"]["endpoints"],
         ties=config["survival"]["ties"],
         study=config["study"],
+        strata=config["survival"]["strata"],
         code=package_code("survival"),
     script:
         "../scripts/survival.py"

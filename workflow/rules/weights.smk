@@ -5,7 +5,7 @@ rule weights:
     input:
         analysis_set=ANALYSIS_SET,
     output:
-        weights=expand(f"{RESULTS}/weights/{{contrast}}.parquet", contrast=RETRO_CONTRASTS),
+        weights=expand(f"{RESULTS}/weights/{{contrast}}.parquet", contrast=WEIGHTED_CONTRASTS),
         balance=f"{RESULTS}/tables/balance.tsv",
         diagnostics=f"{RESULTS}/tables/weight_diagnostics.tsv",
     log:
@@ -15,7 +15,7 @@ rule weights:
     conda:
         "../envs/myoild.yaml"
     params:
-        contrasts=list(RETRO_CONTRASTS),
+        contrasts=list(WEIGHTED_CONTRASTS),
         propensity=config["propensity"],
         code=package_code("weights"),
     script:

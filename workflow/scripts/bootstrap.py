@@ -9,7 +9,8 @@ from myoild.tabular import read_tsv, write_tsv
 with rule_log(snakemake.log[0]):
     chunks = [pd.read_parquet(path) for path in snakemake.input.chunks]
     replicates = pd.concat(chunks, ignore_index=True) if chunks else pd.DataFrame(columns=CHUNK_COLUMNS)
-    models = pd.concat([read_tsv(snakemake.input.models), read_tsv(snakemake.input.landmark)], ignore_index=True)
+    parts = [read_tsv(path) for path in (snakemake.input.models, snakemake.input.landmark, snakemake.input.mi_pooled)]
+    models = pd.concat([part for part in parts if len(part)], ignore_index=True)
     summary = bootstrap_summary(
         replicates,
         models,

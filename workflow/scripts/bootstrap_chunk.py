@@ -19,5 +19,6 @@ with rule_log(snakemake.log[0]):
         stratify=snakemake.params.stratify,
         ties=snakemake.params.ties,
         horizon_days=snakemake.params.study["followup_days"],
+        strata=tuple(snakemake.params.strata),
     )
     write_parquet(chunk, snakemake.output[0])

@@ -14,9 +14,10 @@ with rule_log(snakemake.log[0]):
     options = WeightingOptions.from_config(snakemake.params.propensity)
     contrasts, endpoints = snakemake.params.contrasts, snakemake.params.endpoints
     landmark_days = snakemake.params.study["treatment_window_days"]
-    write_tsv(sensitivity_grid(analysis_set, contrasts[0], endpoints, options), snakemake.output.grid)
+    strata = tuple(snakemake.params.strata)
+    write_tsv(sensitivity_grid(analysis_set, contrasts[0], endpoints, options, strata), snakemake.output.grid)
     landmark = [
-        landmark_model_row(analysis_set, contrast, endpoint, options, landmark_days, snakemake.params.ties)
+        landmark_model_row(analysis_set, contrast, endpoint, options, landmark_days, snakemake.params.ties, strata)
         for contrast in contrasts
         for endpoint in endpoints
     ]

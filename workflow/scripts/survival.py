@@ -18,6 +18,7 @@ with rule_log(snakemake.log[0]):
         snakemake.params.ties,
         read_tsv(snakemake.input.diagnostics),
         StudyDesign.from_config(snakemake.params.study),
+        tuple(snakemake.params.strata),
     )
     write_tsv(results.models, snakemake.output.models)
     write_tsv(results.km, snakemake.output.km)

@@ -80,12 +80,22 @@ class CoxFit:
 
 
 def _solve(matrix, rhs):
-    """``np.linalg.solve``; a scalar or 1 x 1 system as a division (a linalg call costs ~5 us)."""
+    """``np.linalg.solve``; a scalar or 1 x 1 system as a division (a linalg call costs ~5 us). A
+    zero 1 x 1 information gives a zero solution, as R's ``cholesky2``/``chsolve2`` drop a column
+    with a non-positive pivot (the step is then 0, and so is the variance, which callers flag)."""
     if isinstance(matrix, float):
-        return rhs / matrix
+        return rhs / matrix if matrix != 0 else rhs * 0.0
     if matrix.shape == (1, 1):
-        return rhs / matrix[0, 0]
+        return rhs / matrix[0, 0] if matrix[0, 0] != 0 else rhs * 0.0
     return np.linalg.solve(matrix, rhs)
+
+
+def _relative_change(old: float, new: float) -> float:
+    """``|1 - old / new|``, coxfit6's convergence criterion; infinite (not converged) at new = 0
+    unless old is 0 too (then no change)."""
+    if new == 0:
+        return 0.0 if old == 0 else math.inf
+    return abs(1.0 - old / new)
 
 
 def _quadratic_form(vector, matrix) -> float:
@@ -132,7 +142,7 @@ def _fit_model(model, ties: str, robust: bool, sandwich, eps: float, max_iter: i
         finite = math.isfinite(trial.loglik) and (
             math.isfinite(trial.information) if scalar else np.isfinite(trial.information).all()
         )
-        if finite and abs(1.0 - best / trial.loglik) <= eps:
+        if finite and _relative_change(best, trial.loglik) <= eps:
             beta, best, current, converged = new_beta, trial.loglik, trial, True
             break
         if not finite or trial.loglik < best:
@@ -414,17 +424,18 @@ def weighted_cox(
     else:
         chisq, method = fit.score_test, "score"
     hr, ci_low, ci_high = (_exp(log_hr), _exp(log_hr - half_width), _exp(log_hr + half_width))
+    z = log_hr / se if se > 0 else math.nan  # a zero variance (a degenerate fit) has no Wald test
     return CoxResult(
         hr=hr,
         ci_low=ci_low,
         ci_high=ci_high,
         se_log_hr=se,
-        p_value=normal_p(log_hr / se),
+        p_value=normal_p(z) if se > 0 else math.nan,
         logrank_p=chisq_p(chisq, 1),
         n=fit.n,
         events=fit.events,
         log_hr=log_hr,
-        z=log_hr / se,
+        z=z,
         naive_se_log_hr=math.sqrt(fit.naive_var[0, 0]),
         variance="robust" if fit.robust else "model",
         ties=ties,
