@@ -38,7 +38,7 @@ def main() -> None:
         wall = snakemake(workdir)
         dry = min(snakemake(workdir, "--dry-run") for _ in range(3))
         rows = []
-        for path in sorted((workdir / "logs" / "benchmarks").glob("*.tsv")):
+        for path in sorted((workdir / "logs" / "results" / "benchmarks").glob("*.tsv")):  # logs/<results>/
             timing = pd.read_csv(path, sep="\t")
             rows.append({"job": path.stem, "seconds": float(timing["s"].iloc[0]), "max_rss_mb": timing["max_rss"].iloc[0]})
     print(f"Full default run, clean results folder, --cores 2: {wall:.1f} s wall")

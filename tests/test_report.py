@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 from test_report_support import CONFIG, main_models, shared_results
 
+from myoild.disclosure import Disclosure
 from myoild.report import build_report, software_versions
 from myoild.report.cohort import characteristics_table
 from myoild.report.folder import ResultsFolder
@@ -236,7 +237,7 @@ def test_validation_notes_list_errors_and_warnings_capped(tmp_path):
     report = {"status": "pass", "errors": [], "notes": notes, "tables": {"patients": {"rows": 5, "file": "p.csv"}}}
     (tmp_path / "validation").mkdir()
     (tmp_path / "validation/report.json").write_text(json.dumps(report), encoding="utf-8")
-    text = Page(validation_section(ResultsFolder(tmp_path)).html(1)).text
+    text = Page(validation_section(ResultsFolder(tmp_path), Disclosure(show_patient_ids=True)).html(1)).text
     assert f"pass, 0 errors, {MAX_ROWS + 2} warnings" in text
     assert "No errors." in text
     assert f"m{MAX_ROWS}" in text and f"m{MAX_ROWS + 1}" not in text

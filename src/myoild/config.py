@@ -1,20 +1,86 @@
-"""The workflow configuration: one readable line for the first thing wrong with it."""
+"""The workflow configuration: one readable line for the first thing wrong with it.
+
+Two checks, both before any stage runs: the JSON schema (``first_config_error``), then the values
+the schema accepts but a stage cannot use (``first_unusable_value``).
+"""
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import jsonschema
 import yaml
 
+#: Fewest bootstrap replicates the percentile interval is computed from (0 switches the bootstrap
+#: off): one replicate gives an interval of zero width, a handful give the extreme replicates. The
+#: floor of issue 13; a percentile interval worth reporting takes about 1000 or more (Efron &
+#: Tibshirani 1993).
+MIN_BOOTSTRAP_REPLICATES = 20
+
 
 def first_config_error(config: dict, schema_path: str | Path) -> str:
     """Describe the most relevant JSON-schema violation of ``config`` in one line, e.g.
     ``config error at synthetic.seed: -1 is less than the minimum of 0``."""
-    schema = yaml.safe_load(Path(schema_path).read_text(encoding="utf-8"))
+    schema = _schema(schema_path)
     validator = jsonschema.Draft202012Validator(schema)
     error = jsonschema.exceptions.best_match(validator.iter_errors(config))
     if error is None:
         return "config error: the configuration does not match schemas/config.schema.yaml"
     where = ".".join(str(part) for part in error.absolute_path) or "top level"
     return f"config error at {where}: {error.message} (see schemas/config.schema.yaml)"
+
+
+def first_unusable_value(config: dict, schema_path: str | Path) -> str | None:
+    """The first value of ``config`` (valid by the schema) that a stage cannot use, as one line
+    ``config error at <key>: <why>``, or None. Keys the config leaves out take the schema's
+    defaults, as the workflow's validation fills them in.
+
+    Refused: ``propensity.truncate_percentiles`` that is not empty or ``[low, high]`` with
+    low < high; ``propensity.stabilized`` with an estimand other than ATE (stabilised weights are
+    defined for the ATE only); ``bootstrap.replicates`` from 1 to ``MIN_BOOTSTRAP_REPLICATES - 1``;
+    ``study.treatment_window_days`` not shorter than ``study.followup_days`` (the groups and the
+    landmark need follow-up after the window). (``missing.imputations`` below 2, which leaves
+    Rubin's rules no between-imputation variance, is refused by the schema's own minimum.)
+    """
+    config = with_defaults(config, _schema(schema_path))
+    propensity, bootstrap, study = config["propensity"], config["bootstrap"], config["study"]
+    truncate = propensity["truncate_percentiles"]
+    if truncate and (len(truncate) != 2 or not truncate[0] < truncate[1]):
+        return (
+            f"config error at propensity.truncate_percentiles: {truncate} is not [low, high] with low < high "
+            "(e.g. [1, 99]); leave it empty for no truncation"
+        )
+    if propensity["stabilized"] and propensity["estimand"] != "ATE":
+        return (
+            f"config error at propensity.stabilized: stabilised weights are defined for the ATE only, not for "
+            f"estimand {propensity['estimand']}; set stabilized: false"
+        )
+    if 0 < bootstrap["replicates"] < MIN_BOOTSTRAP_REPLICATES:
+        return (
+            f"config error at bootstrap.replicates: {bootstrap['replicates']} replicates give no percentile "
+            f"interval; use at least {MIN_BOOTSTRAP_REPLICATES} (e.g. 2000), or 0 to switch the bootstrap off"
+        )
+    if study["treatment_window_days"] >= study["followup_days"]:
+        return (
+            f"config error at study.treatment_window_days: {study['treatment_window_days']} days is not shorter "
+            f"than study.followup_days ({study['followup_days']}): no follow-up would remain after the "
+            "treatment-start window"
+        )
+    return None
+
+
+def with_defaults(config: dict, schema: dict) -> dict:
+    """A copy of ``config`` with the schema's default for every key it leaves out, in nested
+    sections too (as ``snakemake.utils.validate(..., set_default=True)`` fills them in)."""
+    filled = copy.deepcopy(config)
+    for key, sub in schema.get("properties", {}).items():
+        if key not in filled and "default" in sub:
+            filled[key] = copy.deepcopy(sub["default"])
+        if isinstance(filled.get(key), dict) and "properties" in sub:
+            filled[key] = with_defaults(filled[key], sub)
+    return filled
+
+
+def _schema(schema_path: str | Path) -> dict:
+    return yaml.safe_load(Path(schema_path).read_text(encoding="utf-8"))

@@ -1,21 +1,28 @@
 # Config validation, paths and input functions shared by every stage.
+import os
 import sys
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
-from myoild.config import first_config_error
+from myoild.config import first_config_error, first_unusable_value
 from myoild.contract import COHORTS, PROSP_CONTRAST, RETRO_CONTRASTS, TABLES
 from myoild.provenance import code_hash, content_hash
 
+CONFIG_SCHEMA = Path(workflow.basedir, "schemas", "config.schema.yaml")
 try:
     validate(config, schema="../../schemas/config.schema.yaml")
 except WorkflowError:
-    raise WorkflowError(first_config_error(config, Path(workflow.basedir, "schemas", "config.schema.yaml"))) from None
+    raise WorkflowError(first_config_error(config, CONFIG_SCHEMA)) from None
+# Values the schema accepts but a stage cannot use: refused here too, before any job runs.
+if unusable := first_unusable_value(config, CONFIG_SCHEMA):
+    raise WorkflowError(unusable)
 
 RESULTS = config["results_dir"].rstrip("/")
-LOGS = config["logs_dir"].rstrip("/")
+#: Rule logs and benchmarks of this run: <logs_dir>/<name of the results folder>, so that runs into
+#: different results folders keep theirs apart (the absolute path gives "." and "../x" a name).
+LOGS = f"{config['logs_dir'].rstrip('/')}/{Path(os.path.abspath(RESULTS)).name}"
 SYNTHETIC = config["synthetic"]
 RAW_FORMATS = ("csv", "parquet", "xlsx")
 VALIDATED = {table: f"{RESULTS}/validated/{table}.parquet" for table in TABLES}

@@ -25,7 +25,13 @@ rule table1:
         unpack(table1_inputs),
     output:
         tsv=f"{RESULTS}/tables/table1_{{cohort}}.tsv",
-        md=f"{RESULTS}/tables/table1_{{cohort}}.md",
+        md=report(
+            f"{RESULTS}/tables/table1_{{cohort}}.md",
+            caption="../report/table_table1.rst",
+            category="Cohort",
+            subcategory="Table 1 and Table 2",
+            labels={"cohort": "{cohort}"},
+        ),
     log:
         f"{LOGS}/table1_{{cohort}}.log",
     benchmark:
@@ -37,6 +43,7 @@ rule table1:
     params:
         categorical_test=config["tables"]["categorical_test"],
         continuous_test=config["tables"]["continuous_test"],
+        min_cell_count=config["report"]["min_cell_count"],
         code=package_code("table1"),
     script:
         "../scripts/table1.py"

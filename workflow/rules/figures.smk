@@ -5,8 +5,18 @@ rule figure_scales:
     input:
         scales=rules.scales.output.scales,
     output:
-        multiext(f"{RESULTS}/figures/scales_over_visits", ".png", ".pdf"),
-        multiext(f"{RESULTS}/figures/scales_by_group", ".png", ".pdf"),
+        report(
+            multiext(f"{RESULTS}/figures/scales_over_visits", ".png", ".pdf"),
+            caption="../report/figure_scales_over_visits.rst",
+            category="Prospective",
+            subcategory="Assessment scales",
+        ),
+        report(
+            multiext(f"{RESULTS}/figures/scales_by_group", ".png", ".pdf"),
+            caption="../report/figure_scales_by_group.rst",
+            category="Prospective",
+            subcategory="Assessment scales",
+        ),
     log:
         f"{LOGS}/figure_scales.log",
     benchmark:
@@ -24,7 +34,12 @@ rule figure_hrct:
     input:
         deltas=rules.hrct_deltas.output.deltas,
     output:
-        multiext(f"{RESULTS}/figures/hrct_change", ".png", ".pdf"),
+        report(
+            multiext(f"{RESULTS}/figures/hrct_change", ".png", ".pdf"),
+            caption="../report/figure_hrct_change.rst",
+            category="Prospective",
+            subcategory="HRCT",
+        ),
     log:
         f"{LOGS}/figure_hrct.log",
     benchmark:
@@ -42,7 +57,11 @@ rule figure_adverse_events:
     input:
         table=rules.adverse_events.output.table,
     output:
-        multiext(f"{RESULTS}/figures/adverse_events", ".png", ".pdf"),
+        report(
+            multiext(f"{RESULTS}/figures/adverse_events", ".png", ".pdf"),
+            caption="../report/figure_adverse_events.rst",
+            category="Adverse events",
+        ),
     log:
         f"{LOGS}/figure_adverse_events.log",
     benchmark:
@@ -62,10 +81,15 @@ rule figure_km:
         km=rules.survival.output.km,
         at_risk=rules.survival.output.at_risk,
     output:
-        expand(
-            f"{RESULTS}/figures/km_{{panel}}.{{ext}}",
-            panel=KM_PANELS,
-            ext=("png", "pdf"),
+        report(
+            expand(
+                f"{RESULTS}/figures/km_{{panel}}.{{ext}}",
+                panel=KM_PANELS,
+                ext=("png", "pdf"),
+            ),
+            caption="../report/figure_km.rst",
+            category="Survival",
+            subcategory="Kaplan-Meier curves",
         ),
     log:
         f"{LOGS}/figure_km.log",
@@ -86,8 +110,16 @@ rule figure_balance:
         balance=rules.weights.output.balance,
         weights=rules.weights.output.weights,
     output:
-        multiext(f"{RESULTS}/figures/balance", ".png", ".pdf"),
-        multiext(f"{RESULTS}/figures/ps_overlap", ".png", ".pdf"),
+        report(
+            multiext(f"{RESULTS}/figures/balance", ".png", ".pdf"),
+            caption="../report/figure_balance.rst",
+            category="Propensity weighting",
+        ),
+        report(
+            multiext(f"{RESULTS}/figures/ps_overlap", ".png", ".pdf"),
+            caption="../report/figure_ps_overlap.rst",
+            category="Propensity weighting",
+        ),
     log:
         f"{LOGS}/figure_balance.log",
     benchmark:
@@ -106,7 +138,12 @@ rule figure_flow:
     input:
         flow=rules.derive.output.flow,
     output:
-        multiext(f"{RESULTS}/figures/flow", ".png", ".pdf"),
+        report(
+            multiext(f"{RESULTS}/figures/flow", ".png", ".pdf"),
+            caption="../report/figure_flow.rst",
+            category="Cohort",
+            subcategory="Patient flow",
+        ),
     log:
         f"{LOGS}/figure_flow.log",
     benchmark:
@@ -115,6 +152,7 @@ rule figure_flow:
         "../envs/myoild.yaml"
     params:
         stem=output_stem,
+        min_cell_count=config["report"]["min_cell_count"],
         code=package_code("figure_flow"),
     script:
         "../scripts/figure_flow.py"
@@ -124,7 +162,12 @@ rule figure_forest:
     input:
         models=rules.bootstrap.output.models,
     output:
-        multiext(f"{RESULTS}/figures/forest", ".png", ".pdf"),
+        report(
+            multiext(f"{RESULTS}/figures/forest", ".png", ".pdf"),
+            caption="../report/figure_forest.rst",
+            category="Survival",
+            subcategory="Hazard ratios",
+        ),
     log:
         f"{LOGS}/figure_forest.log",
     benchmark:
@@ -142,7 +185,12 @@ rule figure_sensitivity:
     input:
         grid=rules.sensitivity.output.grid,
     output:
-        multiext(f"{RESULTS}/figures/sensitivity", ".png", ".pdf"),
+        report(
+            multiext(f"{RESULTS}/figures/sensitivity", ".png", ".pdf"),
+            caption="../report/figure_sensitivity.rst",
+            category="Reviewer analyses",
+            subcategory="Sensitivity analyses",
+        ),
     log:
         f"{LOGS}/figure_sensitivity.log",
     benchmark:
@@ -162,7 +210,12 @@ rule figure_schoenfeld:
         analysis_set=ANALYSIS_SET,
         weights=f"{RESULTS}/weights/{RETRO_CONTRASTS[0]}.parquet",
     output:
-        multiext(f"{RESULTS}/figures/schoenfeld", ".png", ".pdf"),
+        report(
+            multiext(f"{RESULTS}/figures/schoenfeld", ".png", ".pdf"),
+            caption="../report/figure_schoenfeld.rst",
+            category="Reviewer analyses",
+            subcategory="Proportional hazards",
+        ),
     log:
         f"{LOGS}/figure_schoenfeld.log",
     benchmark:
@@ -183,7 +236,12 @@ rule figure_competing_risks:
     input:
         curves=rules.survival.output.competing,
     output:
-        multiext(f"{RESULTS}/figures/competing_risks", ".png", ".pdf"),
+        report(
+            multiext(f"{RESULTS}/figures/competing_risks", ".png", ".pdf"),
+            caption="../report/figure_competing_risks.rst",
+            category="Reviewer analyses",
+            subcategory="Competing risks",
+        ),
     log:
         f"{LOGS}/figure_competing_risks.log",
     benchmark:

@@ -10,8 +10,16 @@ rule manuscript:
         absolute=rules.bootstrap.output.absolute,
         adverse_events=rules.adverse_events.output.table,
     output:
-        docx=f"{RESULTS}/tables/manuscript.docx",
-        xlsx=f"{RESULTS}/tables/manuscript.xlsx",
+        docx=report(
+            f"{RESULTS}/tables/manuscript.docx",
+            caption="../report/manuscript_docx.rst",
+            category="Manuscript",
+        ),
+        xlsx=report(
+            f"{RESULTS}/tables/manuscript.xlsx",
+            caption="../report/manuscript_xlsx.rst",
+            category="Manuscript",
+        ),
     log:
         f"{LOGS}/manuscript.log",
     benchmark:
@@ -22,6 +30,7 @@ rule manuscript:
         tables=config["tables"],
         bootstrap_level=config["bootstrap"]["conf_level"],
         study=config["study"],
+        min_cell_count=config["report"]["min_cell_count"],
         code=package_code("manuscript"),
     script:
         "../scripts/manuscript.py"

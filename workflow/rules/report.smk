@@ -5,7 +5,11 @@ rule report:
     input:
         outputs=final_outputs(),
     output:
-        f"{RESULTS}/report.html",
+        report(
+            f"{RESULTS}/report.html",
+            caption="../report/report_html.rst",
+            category="Report",
+        ),
     log:
         f"{LOGS}/report.log",
     benchmark:

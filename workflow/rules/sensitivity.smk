@@ -32,7 +32,12 @@ rule sites:
         models=rules.survival.output.models,
     output:
         table=f"{RESULTS}/tables/leave_one_site_out.tsv",
-        figure=multiext(f"{RESULTS}/figures/leave_one_site_out", ".png", ".pdf"),
+        figure=report(
+            multiext(f"{RESULTS}/figures/leave_one_site_out", ".png", ".pdf"),
+            caption="../report/figure_leave_one_site_out.rst",
+            category="Reviewer analyses",
+            subcategory="Leave one site out",
+        ),
     log:
         f"{LOGS}/sites.log",
     benchmark:

@@ -1,6 +1,7 @@
 """Table 1, Table 2, the hazard ratios and the adverse events as Word and Excel files (rule manuscript)."""
 
 from myoild.design import StudyDesign
+from myoild.disclosure import Disclosure
 from myoild.manuscript import manuscript_tables, write_docx, write_xlsx
 from myoild.pipeline import rule_log
 from myoild.tabular import read_tsv
@@ -16,6 +17,7 @@ with rule_log(snakemake.log[0]):
         continuous_test=snakemake.params.tables["continuous_test"],
         bootstrap_level=snakemake.params.bootstrap_level,
         design=StudyDesign.from_config(snakemake.params.study),
+        disclosure=Disclosure(min_cell_count=snakemake.params.min_cell_count),
     )
     write_docx(tables, snakemake.output.docx)
     write_xlsx(tables, snakemake.output.xlsx)

@@ -3,6 +3,7 @@
 import pandas as pd
 
 from myoild.contract import TABLES
+from myoild.disclosure import Disclosure
 from myoild.pipeline import rule_log
 from myoild.tables import table1, table1_markdown
 from myoild.tabular import read_parquet_tables, write_text, write_tsv
@@ -14,4 +15,5 @@ with rule_log(snakemake.log[0]):
     rules = {"categorical_test": snakemake.params.categorical_test, "continuous_test": snakemake.params.continuous_test}
     table = table1(analysis_set, tables, snakemake.wildcards.cohort, hrct_scores=hrct_scores, **rules)
     write_tsv(table, snakemake.output.tsv)
-    write_text(table1_markdown(table, **rules), snakemake.output.md)
+    disclosure = Disclosure(min_cell_count=snakemake.params.min_cell_count)
+    write_text(table1_markdown(table, **rules, disclosure=disclosure), snakemake.output.md)

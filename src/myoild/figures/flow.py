@@ -2,7 +2,8 @@
 
 One column per cohort: screened -> excluded (each reason with its count; reasons counting no
 patient are left out of the box, their zeros stay in the table) -> analysed -> one box per group.
-The counts must add up (screened = excluded + analysed), or no diagram is drawn.
+The counts must add up (screened = excluded + analysed), or no diagram is drawn. Each count passes
+the run's ``Disclosure`` (config ``report.min_cell_count``: a small count shown as ``<5``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from myoild.contract import COHORTS
+from myoild.disclosure import Disclosure
 from myoild.figures.style import FULL_WIDTH, GROUP_COLOURS, GROUP_LABELS, RC_PARAMS, save_figure
 
 #: Reason prefixes of derive.screening, written for people.
@@ -62,29 +64,30 @@ def _arrow(ax: plt.Axes, start: tuple[float, float], end: tuple[float, float]) -
     ax.annotate("", xy=end, xytext=start, arrowprops=ARROW)
 
 
-def _cohort_column(ax: plt.Axes, flow: pd.DataFrame, cohort: str) -> None:
+def _cohort_column(ax: plt.Axes, flow: pd.DataFrame, cohort: str, disclosure: Disclosure) -> None:
     screened, excluded, analysed = cohort_counts(flow, cohort)
+    count = disclosure.count
     ax.set_axis_off()
     ax.set_title(cohort.capitalize() + " cohort", fontweight="bold")
-    _box(ax, MAIN_X, LEVELS["screened"], f"Screened\nn = {screened}")
+    _box(ax, MAIN_X, LEVELS["screened"], f"Screened\nn = {count(screened)}")
     _arrow(ax, (MAIN_X, LEVELS["screened"] - 0.06), (MAIN_X, LEVELS["analysed"] + 0.06))
     shown = excluded[excluded["n"] > 0]
-    lines = [f"Excluded, n = {int(excluded['n'].sum())}"]
+    lines = [f"Excluded, n = {count(excluded['n'].sum())}"]
     lines += [
-        fill(f"{reason_label(reason)}: {n}", REASON_WIDTH, subsequent_indent="  ")
+        fill(f"{reason_label(reason)}: {count(n)}", REASON_WIDTH, subsequent_indent="  ")
         for reason, n in zip(shown["reason"], shown["n"])
     ]
     _arrow(ax, (MAIN_X, LEVELS["excluded"]), (MAIN_X + 0.1, LEVELS["excluded"]))
     ax.text(MAIN_X + 0.12, LEVELS["excluded"], "\n".join(lines), ha="left", va="center", fontsize=7.5, bbox=BOX)
-    _box(ax, MAIN_X, LEVELS["analysed"], f"Analysed\nn = {int(analysed['n'].sum())}")
+    _box(ax, MAIN_X, LEVELS["analysed"], f"Analysed\nn = {count(analysed['n'].sum())}")
     positions = [(index + 0.5) / len(analysed) for index in range(len(analysed))]
     for x, group, n in zip(positions, analysed["reason"], analysed["n"]):
         _arrow(ax, (MAIN_X, LEVELS["analysed"] - 0.06), (x, LEVELS["groups"] + 0.07))
         label = GROUP_LABELS.get(group, group).replace(" + ", " +\n")
-        _box(ax, x, LEVELS["groups"], f"{label}\nn = {int(n)}", edge=GROUP_COLOURS.get(group, "#333333"))
+        _box(ax, x, LEVELS["groups"], f"{label}\nn = {count(n)}", edge=GROUP_COLOURS.get(group, "#333333"))
 
 
-def flow_figure(flow: pd.DataFrame) -> plt.Figure:
+def flow_figure(flow: pd.DataFrame, disclosure: Disclosure = Disclosure()) -> plt.Figure:
     """The flow diagram as a matplotlib figure, one column per cohort present (contract order)."""
     cohorts = [cohort for cohort in COHORTS if cohort in set(flow["cohort"])]
     cohorts += sorted(set(flow["cohort"]) - set(cohorts))
@@ -93,11 +96,11 @@ def flow_figure(flow: pd.DataFrame) -> plt.Figure:
         for ax, cohort in zip(axes[0], cohorts):
             ax.set_xlim(0, 1)
             ax.set_ylim(0, 1)
-            _cohort_column(ax, flow, cohort)
+            _cohort_column(ax, flow, cohort, disclosure)
         fig.subplots_adjust(left=0.02, right=0.98, top=0.93, bottom=0.02, wspace=0.08)
     return fig
 
 
-def flow_diagram(flow: pd.DataFrame, stem: str | Path) -> list[Path]:
+def flow_diagram(flow: pd.DataFrame, stem: str | Path, disclosure: Disclosure = Disclosure()) -> list[Path]:
     """Write the flow diagram of ``flow`` (``cohort/flow.tsv``) as PNG and PDF."""
-    return save_figure(flow_figure(flow), stem)
+    return save_figure(flow_figure(flow, disclosure), stem)

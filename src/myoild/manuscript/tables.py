@@ -10,6 +10,9 @@
   weights fail a diagnostic (``warnings``) gets a footnote letter with the failures;
 - adverse events by category (``tables/adverse_events.tsv``), a table per cohort.
 
+Counts of patients and their events pass the run's ``Disclosure`` (config ``report.min_cell_count``:
+a small count shown as ``<5``, with a footnote saying so).
+
 Numbers follow ``myoild.manuscript.journal``; abbreviations are spelt out in each table's footnotes.
 """
 
@@ -22,6 +25,7 @@ import pandas as pd
 from myoild.contract import COHORTS
 from myoild.contrasts import contrast_groups
 from myoild.design import PAPER, StudyDesign
+from myoild.disclosure import Disclosure
 from myoild.figures.adverse_events import CATEGORY_LABELS
 from myoild.figures.forest import ENDPOINT_NAMES, MODEL_LABELS, contrast_label, ordered_models, text_of
 from myoild.figures.style import GROUP_LABELS
@@ -40,7 +44,7 @@ from myoild.manuscript.layout import Cell, Footnote, FootnoteMarks, ManuscriptTa
 from myoild.report.formatting import MISSING, format_count
 from myoild.tables import test_rule_sentence
 from myoild.tables.summaries import NOT_AVAILABLE
-from myoild.tables.table1 import TREATED_GROUP
+from myoild.tables.table1 import TREATED_GROUP, group_summaries
 
 TEST_NAMES = {
     "t_test": "Student's t-test",
@@ -78,7 +82,9 @@ def _text(value) -> str:
 def _finished(
     name: str, title: str, header, rows: list[Row], marks: FootnoteMarks, notes: list[str], landscape: bool = False
 ) -> ManuscriptTable:
-    """The table with its footnotes: the marked ones, then ``notes``, then the abbreviations it uses."""
+    """The table with its footnotes: the marked ones, then ``notes`` (empty ones left out), then the
+    abbreviations it uses."""
+    notes = [note for note in notes if note]
     table = ManuscriptTable(name, title, tuple(header), tuple(rows), landscape=landscape)
     marked = marks.footnotes()
     abbreviations = abbreviation_footnote(table.texts() + notes + [footnote.text for footnote in marked])
@@ -95,24 +101,31 @@ def _p_cell(line: pd.Series, marks: FootnoteMarks) -> Cell:
 
 
 def characteristics_table(
-    table: pd.DataFrame, cohort: str, name: str, categorical_test: str = "auto", continuous_test: str = "by_statistic"
+    table: pd.DataFrame,
+    cohort: str,
+    name: str,
+    categorical_test: str = "auto",
+    continuous_test: str = "by_statistic",
+    disclosure: Disclosure = Disclosure(),
 ) -> ManuscriptTable:
     """Table 1 (retrospective) or Table 2 (prospective) from ``tables/table1_<cohort>.tsv``, made
     with the test rules ``categorical_test`` and ``continuous_test`` (config ``tables``)."""
     groups = list(table.columns[2 : table.columns.get_loc("p_value")])
     sizes = table.loc[table["characteristic"] == "patients", groups].iloc[0]
-    header = ("Characteristic", *(f"{GROUP_LABELS.get(g, g)} (n = {sizes[g]})" for g in groups), "p", "SMD")
+    labels = (f"{GROUP_LABELS.get(g, g)} (n = {disclosure.count(int(sizes[g]))})" for g in groups)
+    header = ("Characteristic", *labels, "p", "SMD")
     marks = FootnoteMarks()
     rows: list[Row] = []
     for _, block in table[table["characteristic"] != "patients"].groupby("characteristic", sort=False):
         first = block.iloc[0]
         title = f"{journal_units(first['label'])}, {first['statistic']}"
         if pd.isna(first["level"]):
-            rows.append(row(title, *(_text(first[g]) for g in groups), _p_cell(first, marks), format_smd(first["smd"])))
+            cells = (_text(value) for value in group_summaries(first, groups, disclosure))
+            rows.append(row(title, *cells, _p_cell(first, marks), format_smd(first["smd"])))
             continue
         rows.append(row(title, *([""] * len(groups)), _p_cell(first, marks), ""))
         for _, level in block.iterrows():
-            cells = (_text(level[g]) for g in groups)
+            cells = (_text(value) for value in group_summaries(level, groups, disclosure))
             rows.append(row(str(level["level"]), *cells, "", format_smd(level["smd"]), indent=True))
     treated = TREATED_GROUP[cohort]
     control = next(group for group in groups if group != treated)
@@ -121,6 +134,7 @@ def characteristics_table(
         f"SMD: ({GROUP_LABELS.get(treated, treated)} - {GROUP_LABELS.get(control, control).lower()}) / pooled SD "
         "(Austin 2009).",
         f"Tests: {test_rule_sentence(categorical_test, continuous_test)}",
+        disclosure.note,
     ]
     title = f"Baseline characteristics of the {cohort} cohort by treatment group"
     return _finished(name, title, header, rows, marks, notes)
@@ -194,7 +208,11 @@ def _model_label(model: str) -> str:
 
 
 def hazard_ratio_table(
-    models: pd.DataFrame, absolute: pd.DataFrame | None, name: str, bootstrap_level: float = 0.95
+    models: pd.DataFrame,
+    absolute: pd.DataFrame | None,
+    name: str,
+    bootstrap_level: float = 0.95,
+    disclosure: Disclosure = Disclosure(),
 ) -> ManuscriptTable:
     """The hazard-ratio table (module docstring) from ``tables/survival_models.tsv`` and, where
     present, ``tables/absolute_effects.tsv``; ``bootstrap_level``: the coverage of the bootstrap
@@ -226,7 +244,7 @@ def hazard_ratio_table(
         cells = [
             ENDPOINT_NAMES.get(line["endpoint"], line["endpoint"]),
             Cell(_model_label(line["model"]), marks.mark(model_note) if model_note else ""),
-            f"{format_count(line['events'])}/{format_count(line['n'])}",
+            f"{format_count(line['events'], disclosure)}/{format_count(line['n'], disclosure)}",
             hr,
             p,
         ]
@@ -270,11 +288,18 @@ def hazard_ratio_table(
             "event-free probability, first vs second group, and its difference in percentage points (Wald 95% CI); "
             f"RMST difference in days (bootstrap percentile {level} CI where the bootstrap ran)."
         )
+    notes.append(disclosure.note)
     title = "Hazard ratios of every contrast, endpoint and model"
     return _finished(name, title, header, rows, marks, notes, landscape=True)
 
 
-def adverse_event_table(events: pd.DataFrame, cohort: str, name: str, design: StudyDesign = PAPER) -> ManuscriptTable:
+def adverse_event_table(
+    events: pd.DataFrame,
+    cohort: str,
+    name: str,
+    design: StudyDesign = PAPER,
+    disclosure: Disclosure = Disclosure(),
+) -> ManuscriptTable:
     """Adverse events of ``cohort`` by category and group, from ``tables/adverse_events.tsv``."""
     rows_of = events[events["cohort"] == cohort]
     groups = list(dict.fromkeys(rows_of["group"]))
@@ -283,7 +308,7 @@ def adverse_event_table(events: pd.DataFrame, cohort: str, name: str, design: St
     for group in groups:
         label = GROUP_LABELS.get(group, group)
         header += [
-            f"{label} (n = {format_count(at_risk[group])}): patients, n (%)",
+            f"{label} (n = {format_count(at_risk[group], disclosure)}): patients, n (%)",
             f"{label}: events",
             f"{label}: grade ≥3 / serious / discontinued, n",
         ]
@@ -302,12 +327,16 @@ def adverse_event_table(events: pd.DataFrame, cohort: str, name: str, design: St
         cells = [CATEGORY_LABELS.get(category, category)]
         for group in groups:
             line = by_group.loc[group]
-            severe = " / ".join(format_count(line[c]) for c in ("grade3plus", "serious", "led_to_discontinuation"))
-            cells += [
-                f"{format_count(line['patients_with_event'])} ({format_percent(line['percent'])})",
-                format_count(line["events"]),
-                severe,
-            ]
+            severe = " / ".join(
+                format_count(line[c], disclosure) for c in ("grade3plus", "serious", "led_to_discontinuation")
+            )
+            with_event = line["patients_with_event"]
+            patients = (
+                disclosure.small
+                if disclosure.hides(with_event)
+                else f"{format_count(with_event)} ({format_percent(line['percent'])})"
+            )
+            cells += [patients, format_count(line["events"], disclosure), severe]
         cells.append(p_cell)
         rows.append(row(*cells))
     notes = [
@@ -315,6 +344,7 @@ def adverse_event_table(events: pd.DataFrame, cohort: str, name: str, design: St
         "(percentage of the patients at risk), number of events, and patients with at least one event of CTCAE grade "
         "3 or worse, serious, or leading to discontinuation.",
         "p: two-sided Fisher's exact test of patients with vs without an event.",
+        disclosure.note,
     ]
     title = f"Adverse events in the {cohort} cohort by category and treatment group"
     return _finished(name, title, header, rows, marks, notes, landscape=True)
@@ -331,16 +361,18 @@ def manuscript_tables(
     continuous_test: str = "by_statistic",
     bootstrap_level: float = 0.95,
     design: StudyDesign = PAPER,
+    disclosure: Disclosure = Disclosure(),
 ) -> list[ManuscriptTable]:
     """Table 1, Table 2, the hazard ratios (Table 3) and the adverse events of each cohort with rows
-    (Tables 4 and 5), numbered in that order."""
-    rules = {"categorical_test": categorical_test, "continuous_test": continuous_test}
+    (Tables 4 and 5), numbered in that order; counts of patients as ``disclosure`` allows."""
+    options = {"categorical_test": categorical_test, "continuous_test": continuous_test, "disclosure": disclosure}
     tables = [
-        characteristics_table(table1_retrospective, "retrospective", "Table 1", **rules),
-        characteristics_table(table1_prospective, "prospective", "Table 2", **rules),
-        hazard_ratio_table(models, absolute, "Table 3", bootstrap_level),
+        characteristics_table(table1_retrospective, "retrospective", "Table 1", **options),
+        characteristics_table(table1_prospective, "prospective", "Table 2", **options),
+        hazard_ratio_table(models, absolute, "Table 3", bootstrap_level, disclosure),
     ]
     for cohort in COHORTS:
         if (adverse_events["cohort"] == cohort).any():
-            tables.append(adverse_event_table(adverse_events, cohort, f"Table {len(tables) + 1}", design))
+            name = f"Table {len(tables) + 1}"
+            tables.append(adverse_event_table(adverse_events, cohort, name, design, disclosure))
     return tables

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from myoild.contract import COHORTS
+from myoild.disclosure import Disclosure
 from myoild.figures.adverse_events import CATEGORY_LABELS
 from myoild.figures.style import GROUP_LABELS
 from myoild.report.folder import ResultsFolder
@@ -12,13 +13,16 @@ from myoild.report.formatting import format_count, format_number, format_p
 from myoild.report.html import Section, figure, not_available, paragraph, table
 
 
-def _group_cells(row: pd.Series) -> list[str]:
-    patients = f"{format_count(row['patients_with_event'])}/{format_count(row['patients_at_risk'])}"
-    severe = "/".join(format_count(row[c]) for c in ("grade3plus", "serious", "led_to_discontinuation"))
-    return [f"{patients} ({format_number(row['percent'])}%)", format_count(row["events"]), severe]
+def _group_cells(row: pd.Series, disclosure: Disclosure) -> list[str]:
+    """Patients with an event / at risk (%), events, severe; a small count as ``<5`` and its
+    percentage left out (it would give the count back)."""
+    with_event, at_risk = (format_count(row[c], disclosure) for c in ("patients_with_event", "patients_at_risk"))
+    percent = "" if disclosure.hides(row["patients_with_event"]) else f" ({format_number(row['percent'])}%)"
+    severe = "/".join(format_count(row[c], disclosure) for c in ("grade3plus", "serious", "led_to_discontinuation"))
+    return [f"{with_event}/{at_risk}{percent}", format_count(row["events"], disclosure), severe]
 
 
-def cohort_table(events: pd.DataFrame, cohort: str) -> str:
+def cohort_table(events: pd.DataFrame, cohort: str, disclosure: Disclosure = Disclosure()) -> str:
     """One row per category: per group patients with an event, events, and patients with a grade >= 3,
     serious or discontinuing event; Fisher's exact p."""
     rows_of = events[events["cohort"] == cohort]
@@ -30,12 +34,12 @@ def cohort_table(events: pd.DataFrame, cohort: str) -> str:
     rows = []
     for category, block in rows_of.groupby("category", sort=False):
         by_group = block.set_index("group")
-        cells = [cell for group in groups for cell in _group_cells(by_group.loc[group])]
+        cells = [cell for group in groups for cell in _group_cells(by_group.loc[group], disclosure)]
         rows.append([CATEGORY_LABELS.get(category, category), *cells, format_p(block["p_fisher"].iloc[0])])
     return table(header + ["p (Fisher)"], rows, f"Adverse events, {cohort} cohort")
 
 
-def adverse_events_section(results: ResultsFolder) -> Section:
+def adverse_events_section(results: ResultsFolder, disclosure: Disclosure = Disclosure()) -> Section:
     caption = (
         "Patients with an adverse event by category and group, per cohort (n/N at the bars); at the right, "
         "Fisher's exact p between the groups."
@@ -45,7 +49,7 @@ def adverse_events_section(results: ResultsFolder) -> Section:
     if events is None:
         blocks.append(not_available("tables/adverse_events.tsv"))
     else:
-        blocks += [cohort_table(events, cohort) for cohort in COHORTS if (events["cohort"] == cohort).any()]
+        blocks += [cohort_table(events, cohort, disclosure) for cohort in COHORTS if (events["cohort"] == cohort).any()]
         blocks.append(
             paragraph(
                 "Events with onset from the index date to day 365. Grade ≥3/serious/stopped: patients with at least "

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from myoild.disclosure import Disclosure
 from myoild.manifest import recorded_config
 from myoild.report.adverse_events import adverse_events_section
 from myoild.report.cohort import characteristics_section, flow_section
 from myoild.report.folder import ResultsFolder
 from myoild.report.hrct import hrct_section
-from myoild.report.html import paragraph
+from myoild.report.html import Markup, paragraph
 from myoild.report.methods import methods_section
 from myoild.report.page import render_page
 from myoild.report.reviewer import reviewer_section
@@ -31,23 +32,26 @@ def build_report(results_dir: Path, config: dict, versions: dict[str, str]) -> s
 
     Same inputs, same bytes: no timestamps or paths of this machine, a fixed section order and the
     figures' PNG bytes embedded as base64. The config is shown as the manifest records it, without
-    the keys that only say where the run wrote (``myoild.manifest.recorded_config``).
+    the paths of the machine (``myoild.manifest.recorded_config``). Patient identifiers and small
+    counts of patients only as config ``report`` allows (``myoild.disclosure``).
     """
+    disclosure = Disclosure.from_config(config.get("report"))
     config = recorded_config(config)
     results = ResultsFolder(Path(results_dir))
     sections = [
-        summary_section(results, config),
-        flow_section(results),
-        characteristics_section(results, "retrospective"),
-        characteristics_section(results, "prospective"),
-        propensity_section(results),
-        hazard_ratio_section(results),
-        km_section(results),
-        reviewer_section(results),
-        scales_section(results),
-        hrct_section(results),
-        adverse_events_section(results),
+        summary_section(results, config, disclosure),
+        flow_section(results, disclosure),
+        characteristics_section(results, "retrospective", disclosure),
+        characteristics_section(results, "prospective", disclosure),
+        propensity_section(results, disclosure),
+        hazard_ratio_section(results, disclosure),
+        km_section(results, disclosure),
+        reviewer_section(results, disclosure),
+        scales_section(results, disclosure),
+        hrct_section(results, disclosure),
+        adverse_events_section(results, disclosure),
         methods_section(results, config, versions),
-        validation_section(results),
+        validation_section(results, disclosure),
     ]
-    return render_page(TITLE, INTRODUCTION, sections)
+    introduction = Markup(INTRODUCTION + (paragraph(disclosure.note, "note") if disclosure.note else ""))
+    return render_page(TITLE, introduction, sections)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pandas as pd
 
+from myoild.disclosure import Disclosure
 from myoild.figures.flow import reason_label
 from myoild.figures.style import GROUP_LABELS
 from myoild.report.folder import ResultsFolder
 from myoild.report.formatting import MISSING, format_count, format_number, format_p
 from myoild.report.html import Section, figure, not_available, paragraph, table
-from myoild.tables.table1 import NOT_TESTED, TEST_NAMES
+from myoild.tables.table1 import NOT_TESTED, TEST_NAMES, group_summaries
 
 STEP_LABELS = {"screened": "Screened", "excluded": "Excluded", "analysed": "Analysed"}
 TABLE_TITLES = {
@@ -18,7 +19,7 @@ TABLE_TITLES = {
 }
 
 
-def flow_section(results: ResultsFolder) -> Section:
+def flow_section(results: ResultsFolder, disclosure: Disclosure = Disclosure()) -> Section:
     blocks = [
         figure(
             results.figure("flow"),
@@ -32,7 +33,7 @@ def flow_section(results: ResultsFolder) -> Section:
         blocks.append(not_available("cohort/flow.tsv"))
     else:
         rows = [
-            [cohort, STEP_LABELS.get(step, step), _flow_reason(step, reason), format_count(n)]
+            [cohort, STEP_LABELS.get(step, step), _flow_reason(step, reason), format_count(n, disclosure)]
             for cohort, step, reason, n in flow[["cohort", "step", "reason", "n"]].itertuples(index=False)
         ]
         blocks.append(table(["Cohort", "Step", "Reason or group", "Patients"], rows, "Patient flow", text=(0, 1, 2)))
@@ -54,30 +55,33 @@ def _test_text(row: pd.Series) -> str:
     return name if pd.isna(row["test_detail"]) else f"{name} ({row['test_detail']})"
 
 
-def characteristics_table(frame: pd.DataFrame) -> str:
+def characteristics_table(frame: pd.DataFrame, disclosure: Disclosure = Disclosure()) -> str:
     """Table 1 or Table 2 for people: a characteristic's levels indented under it, p once per
-    characteristic (3 significant digits), SMD to 2 decimals."""
+    characteristic (3 significant digits), SMD to 2 decimals; group sizes and n (%) cells pass
+    ``disclosure`` (a small n as ``<5``)."""
     groups = list(frame.columns[2 : frame.columns.get_loc("p_value")])
     sizes = frame.loc[frame["characteristic"] == "patients", groups].iloc[0]
-    header = ["Characteristic"] + [f"{GROUP_LABELS.get(g, g)} (n={sizes[g]})" for g in groups] + ["p", "SMD", "Test"]
+    header = ["Characteristic"]
+    header += [f"{GROUP_LABELS.get(g, g)} (n={disclosure.count(int(sizes[g]))})" for g in groups]
+    header += ["p", "SMD", "Test"]
     rows, classes = [], []
     for _, block in frame[frame["characteristic"] != "patients"].groupby("characteristic", sort=False):
         first = block.iloc[0]
         title = f"{first['label']}, {first['statistic']}"
         if pd.isna(first["level"]):
-            smd = format_number(first["smd"], 2)
-            rows.append([title, *first[groups], format_p(first["p_value"]), smd, _test_text(first)])
+            cells = group_summaries(first, groups, disclosure)
+            rows.append([title, *cells, format_p(first["p_value"]), format_number(first["smd"], 2), _test_text(first)])
             classes.append(None)
             continue
         rows.append([title, *[""] * len(groups), format_p(first["p_value"]), "", _test_text(first)])
         classes.append("header")
         for _, row in block.iterrows():
-            rows.append([row["level"], *row[groups], "", format_number(row["smd"], 2), ""])
+            rows.append([row["level"], *group_summaries(row, groups, disclosure), "", format_number(row["smd"], 2), ""])
             classes.append("level")
     return table(header, rows, text=(0, -1), row_classes=classes)
 
 
-def characteristics_section(results: ResultsFolder, cohort: str) -> Section:
+def characteristics_section(results: ResultsFolder, cohort: str, disclosure: Disclosure = Disclosure()) -> Section:
     anchor, title = TABLE_TITLES[cohort]
     relative = f"tables/table1_{cohort}.tsv"
     frame = results.table(relative)
@@ -87,4 +91,4 @@ def characteristics_section(results: ResultsFolder, cohort: str) -> Section:
         "Mean (SD), median (IQR) or n (%) of patients with a known value. SMD: standardised mean difference of "
         "the contrast's first group minus the second over the pooled SD (Austin 2009). p: two-sided."
     )
-    return Section(anchor, title, (characteristics_table(frame), note))
+    return Section(anchor, title, (characteristics_table(frame, disclosure), note))

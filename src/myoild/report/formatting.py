@@ -10,6 +10,7 @@ import math
 
 import pandas as pd
 
+from myoild.disclosure import Disclosure
 from myoild.figures.forest import format_hr, format_hr_ci
 
 __all__ = [
@@ -49,9 +50,10 @@ def format_number(value: float, decimals: int = 1) -> str:
     return f"{round(float(value), decimals) + 0.0:.{decimals}f}"
 
 
-def format_count(value: float) -> str:
-    """A whole number of patients or events; ``–`` when missing."""
-    return MISSING if pd.isna(value) else str(int(value))
+def format_count(value: float, disclosure: Disclosure = Disclosure()) -> str:
+    """A whole number; ``–`` when missing. Counts of patients or their events pass the run's
+    ``disclosure``, which shows a small one as ``<5`` (``myoild.disclosure``)."""
+    return MISSING if pd.isna(value) else disclosure.count(value)
 
 
 def format_spread(centre: float, low: float, high: float, decimals: int = 1) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from myoild.disclosure import Disclosure
 from myoild.figures.hrct import FEATURE_LABELS
 from myoild.figures.style import GROUP_LABELS
 from myoild.report.folder import ResultsFolder
@@ -26,12 +27,12 @@ def _mean_sd(mean: float, sd: float) -> str:
     return f"{format_number(mean)} ({format_number(sd)})"
 
 
-def delta_table(deltas: pd.DataFrame) -> str:
+def delta_table(deltas: pd.DataFrame, disclosure: Disclosure = Disclosure()) -> str:
     rows = [
         [
             GROUP_LABELS.get(row["group"], row["group"]),
             _feature(row["feature"]),
-            format_count(row["n"]),
+            format_count(row["n"], disclosure),
             _mean_sd(row["baseline_mean"], row["baseline_sd"]),
             _mean_sd(row["m12_mean"], row["m12_sd"]),
             format_number(row["delta_mean"], 2),
@@ -47,27 +48,30 @@ def delta_table(deltas: pd.DataFrame) -> str:
     return table(header, rows, caption, text=(0, 1))
 
 
-def exclusion_table(exclusions: pd.DataFrame) -> str:
-    rows = [
-        [
-            GROUP_LABELS.get(row["group"], row["group"]),
-            row["reason"].replace("_", " "),
-            format_count(row["n"]),
-            "" if pd.isna(row["patient_ids"]) else row["patient_ids"].replace(",", ", "),
-        ]
-        for _, row in exclusions.iterrows()
-    ]
-    header = ["Group", "Left out because", "Patients", "Patient ids"]
-    return table(header, rows, "Patients left out of the change analysis", text=(0, 1, 3))
+def exclusion_table(exclusions: pd.DataFrame, disclosure: Disclosure = Disclosure()) -> str:
+    """Patients left out of the change analysis, per group and reason; their identifiers only with
+    ``disclosure.show_patient_ids`` (they are in tables/hrct_exclusions.tsv)."""
+    rows = []
+    for _, row in exclusions.iterrows():
+        group, reason = GROUP_LABELS.get(row["group"], row["group"]), row["reason"].replace("_", " ")
+        cells = [group, reason, format_count(row["n"], disclosure)]
+        if disclosure.show_patient_ids:
+            cells.append("" if pd.isna(row["patient_ids"]) else row["patient_ids"].replace(",", ", "))
+        rows.append(cells)
+    if disclosure.show_patient_ids:
+        header = ["Group", "Left out because", "Patients", "Patient ids"]
+        return table(header, rows, "Patients left out of the change analysis", text=(0, 1, 3))
+    caption = "Patients left out of the change analysis (their ids: tables/hrct_exclusions.tsv)"
+    return table(["Group", "Left out because", "Patients"], rows, caption, text=(0, 1))
 
 
-def agreement_table(agreement: pd.DataFrame) -> str:
+def agreement_table(agreement: pd.DataFrame, disclosure: Disclosure = Disclosure()) -> str:
     rows = [
         [
             STATISTIC_LABELS.get(row["statistic"], row["statistic"]),
             _feature(row["feature"]),
             row["timepoint"],
-            format_count(row["n_exams"]),
+            format_count(row["n_exams"], disclosure),
             format_number(row["estimate"], 3),
             "" if pd.isna(row["ci_low"]) else f"{format_number(row['ci_low'], 3)}–{format_number(row['ci_high'], 3)}",
         ]
@@ -76,7 +80,7 @@ def agreement_table(agreement: pd.DataFrame) -> str:
     return table(["Statistic", "Score", "Time point", "Exams", "Estimate", "95% CI"], rows, text=(0, 1, 2))
 
 
-def hrct_section(results: ResultsFolder) -> Section:
+def hrct_section(results: ResultsFolder, disclosure: Disclosure = Disclosure()) -> Section:
     caption = (
         "HRCT scores (A total, B-E the four features) at baseline (hatched) and 12 months by group, mean + SD "
         "(paper, Figure 4)."
@@ -84,11 +88,12 @@ def hrct_section(results: ResultsFolder) -> Section:
     blocks: list = [figure(results.figure("hrct_change"), "hrct_change", caption)]
     for relative, render in (("tables/hrct_deltas.tsv", delta_table), ("tables/hrct_exclusions.tsv", exclusion_table)):
         frame = results.table(relative)
-        blocks.append(render(frame) if frame is not None else not_available(relative))
+        blocks.append(render(frame, disclosure) if frame is not None else not_available(relative))
     blocks.append(Heading("hrct-agreement", "Agreement of the two readers"))
     agreement = results.table("tables/hrct_agreement.tsv")
     if agreement is None:
         blocks.append(not_available("tables/hrct_agreement.tsv"))
     else:
-        blocks.append(details("Intraclass correlation and weighted kappa (table)", agreement_table(agreement)))
+        summary = "Intraclass correlation and weighted kappa (table)"
+        blocks.append(details(summary, agreement_table(agreement, disclosure)))
     return Section("hrct", "HRCT", tuple(blocks))

@@ -7,10 +7,11 @@ from __future__ import annotations
 import pandas as pd
 
 from myoild.contract import RETRO_CONTRASTS
+from myoild.disclosure import Disclosure
 from myoild.figures.forest import ENDPOINT_NAMES, MODEL_LABELS, contrast_label, estimate_text, text_of
 from myoild.figures.style import GROUP_LABELS
 from myoild.report.folder import ResultsFolder
-from myoild.report.formatting import format_number, format_p
+from myoild.report.formatting import format_count, format_number, format_p
 from myoild.report.html import Heading, Section, details, figure, not_available, paragraph, table
 
 PH_ALPHA = 0.05
@@ -177,7 +178,7 @@ def _competing_blocks(results: ResultsFolder, models: pd.DataFrame | None) -> li
     return blocks
 
 
-def _sensitivity_blocks(results: ResultsFolder, models: pd.DataFrame | None) -> list:
+def _sensitivity_blocks(results: ResultsFolder, models: pd.DataFrame | None, disclosure: Disclosure) -> list:
     blocks: list = [Heading("sensitivity", "Sensitivity to the weighting choices")]
     grid = results.table("tables/sensitivity.tsv")
     if grid is None:
@@ -202,7 +203,7 @@ def _sensitivity_blocks(results: ResultsFolder, models: pd.DataFrame | None) -> 
             [
                 contrast_label(row["contrast"]),
                 ENDPOINT_NAMES.get(row["endpoint"], row["endpoint"]),
-                format_number(row["n"], 0),
+                format_count(row["n"], disclosure),
                 estimate_text(row),
                 text_of(row["note"]),
             ]
@@ -221,12 +222,12 @@ def _sensitivity_blocks(results: ResultsFolder, models: pd.DataFrame | None) -> 
     return blocks
 
 
-def reviewer_section(results: ResultsFolder) -> Section:
+def reviewer_section(results: ResultsFolder, disclosure: Disclosure = Disclosure()) -> Section:
     models = results.table("tables/survival_models.tsv")
     blocks = (
         _ph_blocks(results)
         + _absolute_blocks(results, models)
         + _competing_blocks(results, models)
-        + _sensitivity_blocks(results, models)
+        + _sensitivity_blocks(results, models, disclosure)
     )
     return Section("reviewer-analyses", "Reviewer analyses", tuple(blocks))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from myoild.contract import SCHEDULED_VISITS
+from myoild.disclosure import Disclosure
 from myoild.figures.scales import SCALE_LABELS, VISIT_LABELS
 from myoild.figures.style import GROUP_LABELS
 from myoild.glucocorticoids import START_DOSE_DEFINITION
@@ -36,10 +37,10 @@ def _wide_table(cells: dict[tuple[str, str], Markup], scales: list[str], caption
     return table(["Scale", *(VISIT_LABELS.get(visit, visit) for visit in SCHEDULED_VISITS)], rows, caption)
 
 
-def _all_patients_cells(everyone: pd.DataFrame) -> dict[tuple[str, str], Markup]:
+def _all_patients_cells(everyone: pd.DataFrame, disclosure: Disclosure) -> dict[tuple[str, str], Markup]:
     cells = {}
     for _, row in everyone.iterrows():
-        note = f"n = {format_count(row['n'])}"
+        note = f"n = {format_count(row['n'], disclosure)}"
         if pd.notna(row["p_vs_baseline_adj"]):
             note += ", " + p_statement(row["p_vs_baseline_adj"], "p adj")
         cells[(row["scale"], row["visit"])] = _two_lines(_spread(row), note)
@@ -59,14 +60,14 @@ def _between_group_cells(by_group: pd.DataFrame) -> dict[tuple[str, str], Markup
     return cells
 
 
-def scale_tables(scales: pd.DataFrame) -> list[str]:
+def scale_tables(scales: pd.DataFrame, disclosure: Disclosure = Disclosure()) -> list[str]:
     """All patients over visits; the two groups per visit; every row folded away."""
     order = list(dict.fromkeys(scales["scale"]))
     by_group = scales[scales["group"] != ALL]
     names = " vs ".join(GROUP_LABELS.get(group, group) for group in dict.fromkeys(by_group["group"]))
     blocks = [
         _wide_table(
-            _all_patients_cells(scales[scales["group"] == ALL]),
+            _all_patients_cells(scales[scales["group"] == ALL], disclosure),
             order,
             "All prospective patients: median (IQR); Wilcoxon signed-rank p vs baseline, Bonferroni-adjusted",
         ),
@@ -81,7 +82,7 @@ def scale_tables(scales: pd.DataFrame) -> list[str]:
             GROUP_LABELS.get(row["group"], row["group"]),
             _scale_name(row["scale"]),
             VISIT_LABELS.get(row["visit"], row["visit"]),
-            format_count(row["n"]),
+            format_count(row["n"], disclosure),
             _spread(row),
             format_p(row["p_vs_baseline"]),
             format_p(row["p_vs_baseline_adj"]),
@@ -94,11 +95,11 @@ def scale_tables(scales: pd.DataFrame) -> list[str]:
     return blocks
 
 
-def glucocorticoid_table(sparing: pd.DataFrame) -> str:
+def glucocorticoid_table(sparing: pd.DataFrame, disclosure: Disclosure = Disclosure()) -> str:
     rows = [
         [
             GROUP_LABELS.get(row["group"], row["group"]),
-            f"{format_count(row['n'])} of {format_count(row['n_patients'])}",
+            f"{format_count(row['n'], disclosure)} of {format_count(row['n_patients'], disclosure)}",
             format_spread(row["start_median"], row["start_q1"], row["start_q3"]),
             format_spread(row["last_median"], row["last_q1"], row["last_q3"]),
             format_p(row["p_value"]),
@@ -113,7 +114,7 @@ def glucocorticoid_table(sparing: pd.DataFrame) -> str:
     return table(header, rows, caption)
 
 
-def scales_section(results: ResultsFolder) -> Section:
+def scales_section(results: ResultsFolder, disclosure: Disclosure = Disclosure()) -> Section:
     blocks: list = [
         figure(
             results.figure("scales_over_visits"),
@@ -129,8 +130,11 @@ def scales_section(results: ResultsFolder) -> Section:
         ),
     ]
     scales = results.table("tables/scales.tsv")
-    blocks += scale_tables(scales) if scales is not None else [not_available("tables/scales.tsv")]
+    blocks += scale_tables(scales, disclosure) if scales is not None else [not_available("tables/scales.tsv")]
     blocks.append(Heading("glucocorticoids", "Glucocorticoid sparing"))
     sparing = results.table("tables/glucocorticoids.tsv")
-    blocks.append(glucocorticoid_table(sparing) if sparing is not None else not_available("tables/glucocorticoids.tsv"))
+    if sparing is None:
+        blocks.append(not_available("tables/glucocorticoids.tsv"))
+    else:
+        blocks.append(glucocorticoid_table(sparing, disclosure))
     return Section("scales", "Assessment scales", tuple(blocks))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from myoild.contract import RETRO_CONTRASTS
+from myoild.disclosure import Disclosure
 from myoild.figures.forest import ENDPOINT_NAMES, estimate_text, has_warnings, text_of
 from myoild.report.folder import ResultsFolder
 from myoild.report.formatting import MISSING, format_count, format_hr_ci, format_p, p_statement
@@ -71,7 +72,7 @@ def input_statement(config: dict) -> str:
     return "Input: the raw tables of the configured input folder (checksums under Validation notes)."
 
 
-def summary_section(results: ResultsFolder, config: dict) -> Section:
+def summary_section(results: ResultsFolder, config: dict, disclosure: Disclosure = Disclosure()) -> Section:
     note = paragraph(input_statement(config), "note")
     models = results.table("tables/survival_models.tsv")
     if models is None:
@@ -81,7 +82,10 @@ def summary_section(results: ResultsFolder, config: dict) -> Section:
     table_rows = []
     for endpoint, (hr, low, high, p) in PAPER_MAIN_RESULTS.items():
         row = rows[endpoint]
-        ours = [MISSING] * 3 if row is None else [_hr_text(row), format_p(row["p_value"]), format_count(row["events"])]
+        if row is None:
+            ours = [MISSING] * 3
+        else:
+            ours = [_hr_text(row), format_p(row["p_value"]), format_count(row["events"], disclosure)]
         table_rows.append([ENDPOINT_NAMES[endpoint], *ours, format_hr_ci(hr, low, high), p])
     header = ["Endpoint", "This run: HR (95% CI)", "p", "Events", "Paper: HR (95% CI)", "Paper p"]
     comparison = table(header, table_rows, "Main results: tacrolimus vs conventional (IPTW Cox)")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from myoild.contract import PROSP_CONTRAST, RETRO_CONTRASTS
+from myoild.disclosure import Disclosure
 from myoild.figures.forest import (
     CI_METHOD_LABELS,
     ENDPOINT_NAMES,
@@ -33,14 +34,14 @@ HR_NOTE = (
 )
 
 
-def _diagnostics_rows(diagnostics: pd.DataFrame, balance: pd.DataFrame | None) -> list[list[str]]:
+def _diagnostics_rows(diagnostics: pd.DataFrame, balance: pd.DataFrame | None, disclosure: Disclosure) -> list[list]:
     rows = []
     for _, row in diagnostics.iterrows():
         worst = [MISSING, MISSING]
         if balance is not None:
             own = balance[balance["contrast"] == row["contrast"]]
             worst = [format_number(own[column].abs().max(), 3) for column in ("smd_unweighted", "smd_weighted")]
-        counts = [format_count(row[column]) for column in ("n_treated", "n_control", "n_missing_covariates")]
+        counts = [format_count(row[c], disclosure) for c in ("n_treated", "n_control", "n_missing_covariates")]
         ess = [format_number(row[column]) for column in ("ess_treated", "ess_control")]
         ps_range = f"{format_number(row['ps_min'], 3)}–{format_number(row['ps_max'], 3)}"
         warnings = "" if pd.isna(row["warnings"]) else row["warnings"]
@@ -49,7 +50,7 @@ def _diagnostics_rows(diagnostics: pd.DataFrame, balance: pd.DataFrame | None) -
     return rows
 
 
-def propensity_section(results: ResultsFolder) -> Section:
+def propensity_section(results: ResultsFolder, disclosure: Disclosure = Disclosure()) -> Section:
     overlap = "Propensity score overlap. Estimated probability of tacrolimus by arm, one panel per contrast."
     balance_caption = (
         "Covariate balance. Absolute standardised mean differences of each covariate (level) before (open) and "
@@ -68,7 +69,7 @@ def propensity_section(results: ResultsFolder) -> Section:
             "Contrast", "Treated", "Control", "Missing covariates", "ESS treated", "ESS control", "PS range",
             "Max weight", "Max |SMD| before", "Max |SMD| after", "Warnings",
         ]
-        rows = _diagnostics_rows(diagnostics, balance)
+        rows = _diagnostics_rows(diagnostics, balance, disclosure)
         blocks.append(table(header, rows, "Weights: diagnostics per contrast", text=(0, -1)))
         blocks.append(paragraph("ESS: Kish effective sample size, (sum w)^2 / sum w^2, per arm."))
     if balance is None:
@@ -86,15 +87,15 @@ def propensity_section(results: ResultsFolder) -> Section:
     return Section("propensity", "Propensity scores and balance", tuple(blocks))
 
 
-def _model_row(row: pd.Series, ph_note: str = "") -> list[str]:
+def _model_row(row: pd.Series, ph_note: str, disclosure: Disclosure) -> list[str]:
     mark = f" {WARNING_MARK}" if has_warnings(row) else ""
     return [
         contrast_label(row["contrast"]),
         ENDPOINT_NAMES.get(row["endpoint"], row["endpoint"]),
         MODEL_LABELS.get(row["model"], row["model"]),
         CI_METHOD_LABELS.get(row["ci_method"], row["ci_method"]),
-        format_count(row["n"]),
-        format_count(row["events"]),
+        format_count(row["n"], disclosure),
+        format_count(row["events"], disclosure),
         estimate_text(row) + mark,
         format_p(row["p_value"]),
         format_p(row["logrank_p"]),
@@ -133,7 +134,7 @@ def _bootstrap_blocks(bootstrap: pd.DataFrame | None, models: pd.DataFrame | Non
     return [table(header, rows, "Bootstrap of the IPTW hazard ratio", text=(0, 1, 3, 4))]
 
 
-def hazard_ratio_section(results: ResultsFolder) -> Section:
+def hazard_ratio_section(results: ResultsFolder, disclosure: Disclosure = Disclosure()) -> Section:
     models = results.table("tables/survival_models.tsv")
     blocks: list = [Heading("hazard-ratio-table", "Every hazard ratio")]
     if models is None:
@@ -144,7 +145,7 @@ def hazard_ratio_section(results: ResultsFolder) -> Section:
         ]
         ordered = ordered_models(models)
         ph_tests = results.table("tables/ph_tests.tsv")
-        rows = [_model_row(row, ph_flag(ph_tests, row)) for _, row in ordered.iterrows()]
+        rows = [_model_row(row, ph_flag(ph_tests, row), disclosure) for _, row in ordered.iterrows()]
         flagged = ["flagged" if has_warnings(row) else None for _, row in ordered.iterrows()]
         blocks.append(table(header, rows, text=(0, 1, 2, 3, 6, 9), row_classes=flagged))
         blocks.append(paragraph(HR_NOTE))
@@ -161,8 +162,9 @@ def hazard_ratio_section(results: ResultsFolder) -> Section:
     return Section("hazard-ratios", "Hazard ratios", tuple(blocks))
 
 
-def at_risk_table(at_risk: pd.DataFrame, contrast: str) -> str:
-    """Numbers at risk per endpoint and arm: whole patients, the IPTW weighted sum in parentheses."""
+def at_risk_table(at_risk: pd.DataFrame, contrast: str, disclosure: Disclosure = Disclosure()) -> str:
+    """Numbers at risk per endpoint and arm: whole patients (a small number as ``<5`` under
+    ``disclosure``), the IPTW weighted sum in parentheses."""
     rows_of = at_risk[at_risk["contrast"] == contrast]
     days = sorted(rows_of["time_days"].unique())
     rows = []
@@ -171,7 +173,8 @@ def at_risk_table(at_risk: pd.DataFrame, contrast: str) -> str:
         cells = []
         for day in days:
             n, weight_sum = by_day.loc[day, "n_risk"], by_day.loc[day, "n_risk_weighted"]
-            cells.append(format_count(n) + ("" if pd.isna(weight_sum) else f" ({format_number(weight_sum)})"))
+            weighted = "" if pd.isna(weight_sum) else f" ({format_number(weight_sum)})"
+            cells.append(format_count(n, disclosure) + weighted)
         rows.append([ENDPOINT_NAMES.get(endpoint, endpoint), GROUP_LABELS.get(group, group), *cells])
     caption = "Numbers at risk: patients"
     if rows_of["n_risk_weighted"].notna().any():
@@ -190,7 +193,7 @@ def _km_panels(results: ResultsFolder, at_risk: pd.DataFrame | None, contrast: s
     return uris
 
 
-def km_section(results: ResultsFolder) -> Section:
+def km_section(results: ResultsFolder, disclosure: Disclosure = Disclosure()) -> Section:
     at_risk = results.table("tables/km_at_risk.tsv")
     blocks: list = []
     for contrast in CONTRASTS:
@@ -208,7 +211,7 @@ def km_section(results: ResultsFolder) -> Section:
             )
             blocks.append(figure(uri, name, caption))
         if in_table:
-            blocks.append(at_risk_table(at_risk, contrast))
+            blocks.append(at_risk_table(at_risk, contrast, disclosure))
     if not blocks:
         blocks.append(not_available("tables/km_at_risk.tsv"))
     return Section("kaplan-meier", "Kaplan-Meier curves", tuple(blocks))

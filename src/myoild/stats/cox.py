@@ -413,9 +413,6 @@ def weighted_cox(
         strata=stratum,
         timefix=timefix,
     )
-    log_hr = float(fit.coef[0])
-    se = math.sqrt(fit.var[0, 0])
-    half_width = normal_quantile(conf_level) * se
     if fit.robust:
         chisq, method = fit.robust_score_test, "robust_score"
     elif weights is None:
@@ -423,22 +420,33 @@ def weighted_cox(
         chisq, method = logrank.chisq, "log-rank"
     else:
         chisq, method = fit.score_test, "score"
-    hr, ci_low, ci_high = (_exp(log_hr), _exp(log_hr - half_width), _exp(log_hr + half_width))
-    z = log_hr / se if se > 0 else math.nan  # a zero variance (a degenerate fit) has no Wald test
+    return cox_result(fit, conf_level, chisq, method)
+
+
+def cox_result(
+    fit: CoxFit, conf_level: float, chisq: float, method: str, *, n: int | None = None, events: int | None = None
+) -> CoxResult:
+    """The ``CoxResult`` of a one-covariate ``fit``: HR with the Wald CI ``exp(log_hr +- z se)``
+    and two-sided Wald p (none for a zero variance: a degenerate fit), and the test ``chisq`` on
+    1 df named ``method``; ``n`` and ``events`` default to the fit's row counts."""
+    log_hr = float(fit.coef[0])
+    se = math.sqrt(fit.var[0, 0])
+    half_width = normal_quantile(conf_level) * se
+    z = log_hr / se if se > 0 else math.nan
     return CoxResult(
-        hr=hr,
-        ci_low=ci_low,
-        ci_high=ci_high,
+        hr=_exp(log_hr),
+        ci_low=_exp(log_hr - half_width),
+        ci_high=_exp(log_hr + half_width),
         se_log_hr=se,
         p_value=normal_p(z) if se > 0 else math.nan,
         logrank_p=chisq_p(chisq, 1),
-        n=fit.n,
-        events=fit.events,
+        n=fit.n if n is None else n,
+        events=fit.events if events is None else events,
         log_hr=log_hr,
         z=z,
         naive_se_log_hr=math.sqrt(fit.naive_var[0, 0]),
         variance="robust" if fit.robust else "model",
-        ties=ties,
+        ties=fit.ties,
         logrank_chisq=chisq,
         logrank_method=method,
         score_chisq=fit.score_test,

@@ -28,16 +28,14 @@ score test (R ``summary(fit)$robscore``).
 
 from __future__ import annotations
 
-import math
 
 import numpy as np
 import pandas as pd
 
-from .columns import as_float, binary_column, column
+from .columns import binary_column, weight_values
 from .competing import competing_events
-from .cox import CoxResult, _exp
+from .cox import CoxResult, cox_result
 from .cox_counting import fit_cox_counting
-from .inference import chisq_p, normal_p, normal_quantile
 from .survdata import checked_weights
 
 
@@ -84,10 +82,8 @@ def _expand(time: np.ndarray, code: np.ndarray, cause: int):
 
 def _case_weights(df: pd.DataFrame, weights, n: int) -> np.ndarray:
     """Case weights from a column name or an array (all 1 when None); positive, as coxph."""
-    if weights is None:
-        return np.ones(n)
-    values = column(df, weights) if isinstance(weights, str) else as_float(weights, "weights")
-    return checked_weights(values, n, positive=True)
+    values = weight_values(df, weights)
+    return np.ones(n) if values is None else checked_weights(values, n, positive=True)
 
 
 def _events(df, duration, status, cause, timefix):
@@ -168,26 +164,5 @@ def fine_gray(
         cluster=row,
         timefix=timefix,
     )
-    log_hr = float(fit.coef[0])
-    se = math.sqrt(fit.var[0, 0])
-    half_width = normal_quantile(conf_level) * se
-    return CoxResult(
-        hr=_exp(log_hr),
-        ci_low=_exp(log_hr - half_width),
-        ci_high=_exp(log_hr + half_width),
-        se_log_hr=se,
-        p_value=normal_p(log_hr / se),
-        logrank_p=chisq_p(fit.robust_score_test, 1),
-        n=time.size,
-        events=int((codes == cause).sum()),
-        log_hr=log_hr,
-        z=log_hr / se,
-        naive_se_log_hr=math.sqrt(fit.naive_var[0, 0]),
-        variance="robust",
-        ties=ties,
-        logrank_chisq=fit.robust_score_test,
-        logrank_method="robust_score",
-        score_chisq=fit.score_test,
-        iterations=fit.iterations,
-        converged=fit.converged,
-    )
+    n, events = time.size, int((codes == cause).sum())
+    return cox_result(fit, conf_level, fit.robust_score_test, "robust_score", n=n, events=events)

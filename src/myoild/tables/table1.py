@@ -35,6 +35,7 @@ from myoild.contract import (
     RETRO_GROUPS,
 )
 from myoild.derive.groups import drugs_started
+from myoild.disclosure import Disclosure
 from myoild.derive.keys import optional_column
 from myoild.tables import hypothesis_tests, summaries
 from myoild.tables.hypothesis_tests import TestResult, test_rule_sentence
@@ -291,33 +292,50 @@ TEST_NAMES = {
 }
 
 
-def table1_markdown(table: pd.DataFrame, categorical_test: str = "auto", continuous_test: str = "by_statistic") -> str:
+def table1_markdown(
+    table: pd.DataFrame,
+    categorical_test: str = "auto",
+    continuous_test: str = "by_statistic",
+    disclosure: Disclosure = Disclosure(),
+) -> str:
     """The machine table as a Markdown table for people: p-values to 3 decimals, SMD to 2; the note
-    states the test rule the table was made with (``test_rule_sentence``)."""
+    states the test rule the table was made with (``test_rule_sentence``). Group sizes and the n of
+    n (%) cells pass ``disclosure`` (config ``report.min_cell_count``: a small n as ``<5``)."""
     groups = list(table.columns[2 : table.columns.get_loc("p_value")])
     treated = TREATED_GROUP[_cohort_of(groups)]
     control = next(group for group in groups if group != treated)
     sizes = table.loc[table["characteristic"] == "patients", groups].iloc[0]
-    header = ["Characteristic"] + [f"{group} (n={sizes[group]})" for group in groups] + ["p", "test", "SMD"]
+    header = ["Characteristic", *(f"{g} (n={disclosure.count(int(sizes[g]))})" for g in groups), "p", "test", "SMD"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for _, block in table[table["characteristic"] != "patients"].groupby("characteristic", sort=False):
         first = block.iloc[0]
         test = TEST_NAMES.get(first["test"], summaries.NOT_AVAILABLE)
         title = f"{first['label']}, {first['statistic']}"
         if pd.isna(first["level"]):
-            cells = [title, *first[groups], _format_p(first["p_value"]), test, _format_smd(first["smd"])]
+            shown = group_summaries(first, groups, disclosure)
+            cells = [title, *shown, _format_p(first["p_value"]), test, _format_smd(first["smd"])]
             lines.append("| " + " | ".join(cells) + " |")
             continue
         lines.append("| " + " | ".join([title, *[""] * len(groups), _format_p(first["p_value"]), test, ""]) + " |")
         for _, row in block.iterrows():
-            cells = [f"&nbsp;&nbsp;{row['level']}", *row[groups], "", "", _format_smd(row["smd"])]
+            level = f"&nbsp;&nbsp;{row['level']}"
+            cells = [level, *group_summaries(row, groups, disclosure), "", "", _format_smd(row["smd"])]
             lines.append("| " + " | ".join(cells) + " |")
-    notes = (
-        f"SMD: standardised mean difference, ({treated} - {control}) / pooled SD (Austin 2009). "
-        f"Tests: {test_rule_sentence(categorical_test, continuous_test)} "
-        "Percentages of patients with a known value."
-    )
-    return "\n".join(lines) + "\n\n" + notes + "\n"
+    notes = [
+        f"SMD: standardised mean difference, ({treated} - {control}) / pooled SD (Austin 2009).",
+        f"Tests: {test_rule_sentence(categorical_test, continuous_test)}",
+        "Percentages of patients with a known value.",
+        disclosure.note,
+    ]
+    return "\n".join(lines) + "\n\n" + " ".join(note for note in notes if note) + "\n"
+
+
+def group_summaries(row: pd.Series, groups: list[str], disclosure: Disclosure = Disclosure()) -> list:
+    """A row's summaries of ``groups`` as people may see them: an ``n (%)`` whose n ``disclosure``
+    hides shown as ``<5`` (its percentage would give the n back), the others as they are."""
+    if row["statistic"] != STATISTIC["binary"]:
+        return list(row[groups])
+    return [disclosure.n_percent(str(row[group])) for group in groups]
 
 
 def _cohort_of(groups: list[str]) -> str:
