@@ -212,3 +212,32 @@ def test_markdown_and_tsv(small_retrospective, tmp_path):
     back = pd.read_csv(tsv, sep="\t", keep_default_na=False, na_values=[""], float_precision="round_trip")
     np.testing.assert_allclose(back["p_value"], table["p_value"], rtol=0, atol=0)  # full precision survives
     assert back["test"].isna().tolist() == table["test"].isna().tolist()
+
+
+def test_added_propensity_covariates_and_sites_get_rows():
+    """Covariates beyond the table's own rows (anti-MDA5 and baseline ferritin in Table 1, weight)
+    get rows, and a cohort of several sites shows its patients per site; the default adds none."""
+    from myoild.synth import generate_cohort, write_cohort
+    from myoild.validate import validate_folder
+    from myoild.derive import derive_cohort
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as folder:
+        write_cohort(generate_cohort(seed=5, n_retrospective=60, n_prospective=20), Path(folder))
+        tables = validate_folder(folder).tables
+    tables["patients"] = tables["patients"].assign(
+        site=np.where(np.arange(len(tables["patients"])) % 3 == 0, "Union", "Tongji")
+    )
+    analysis_set = derive_cohort(tables).analysis_set
+    plain = table1(analysis_set, tables, "retrospective")
+    extra = table1(analysis_set, tables, "retrospective", covariates=("age_years", "anti_mda5", "baseline_ferritin_ug_l", "weight_kg"))
+    added = extra[~extra["characteristic"].isin(plain["characteristic"])]
+    assert list(dict.fromkeys(added["characteristic"])) == ["anti_mda5", "ferritin_ug_l", "weight_kg"]
+    sites = plain[plain["characteristic"] == "site"]  # several sites: shown whatever the covariates
+    retro = analysis_set[(analysis_set["cohort"] == "retrospective") & analysis_set["included"]]
+    assert sites["n_tacrolimus"].iloc[0] == (retro["group"] == "tacrolimus").sum()
+    counts = sites.set_index("level")["tacrolimus"].str.split(" ").str[0].astype(int)
+    assert counts.to_dict() == retro[retro["group"] == "tacrolimus"]["site"].value_counts().to_dict()
+    one_site = {**tables, "patients": tables["patients"].assign(site="A")}
+    assert "site" not in set(table1(derive_cohort(one_site).analysis_set, one_site, "retrospective")["characteristic"])

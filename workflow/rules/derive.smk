@@ -44,6 +44,7 @@ rule table1:
         categorical_test=config["tables"]["categorical_test"],
         continuous_test=config["tables"]["continuous_test"],
         min_cell_count=config["report"]["min_cell_count"],
+        covariates=config["propensity"]["covariates"],
         code=package_code("table1"),
     script:
         "../scripts/table1.py"

@@ -13,7 +13,8 @@ with rule_log(snakemake.log[0]):
     analysis_set = pd.read_parquet(snakemake.input.analysis_set)
     hrct_scores = pd.read_parquet(snakemake.input.hrct_scores) if "hrct_scores" in snakemake.input.keys() else None
     rules = {"categorical_test": snakemake.params.categorical_test, "continuous_test": snakemake.params.continuous_test}
-    table = table1(analysis_set, tables, snakemake.wildcards.cohort, hrct_scores=hrct_scores, **rules)
+    covariates = tuple(snakemake.params.covariates)
+    table = table1(analysis_set, tables, snakemake.wildcards.cohort, hrct_scores=hrct_scores, **rules, covariates=covariates)
     write_tsv(table, snakemake.output.tsv)
     disclosure = Disclosure(min_cell_count=snakemake.params.min_cell_count)
     write_text(table1_markdown(table, **rules, disclosure=disclosure), snakemake.output.md)

@@ -28,6 +28,7 @@ import pandas as pd
 
 from myoild.contract import (
     ANALYSED_DIAGNOSES,
+    BASELINE_LABS,
     HRCT_FEATURES,
     HRCT_PATTERNS,
     IMMUNOSUPPRESSANTS,
@@ -130,6 +131,29 @@ _PATIENT_FLAGS = (
 _BASELINE_LABS = ("ck_u_l", "ldh_u_l", "ferritin_ug_l", "esr_mm_h", "crp_mg_l")
 
 
+#: Table rows of the propensity covariates that neither table shows by default.
+_COVARIATE_ROWS = {
+    "weight_kg": Characteristic("weight_kg", "Weight (kg)", "mean_sd"),
+    **{row.name: row for row in PROSPECTIVE_ROWS},
+    **{derived: row for row in PROSPECTIVE_ROWS for derived, lab in BASELINE_LABS.items() if row.name == lab},
+}
+
+
+def covariate_characteristics(
+    cohort: str, covariates: tuple[str, ...], sites: list[str], with_hrct_scores: bool = False
+) -> tuple[Characteristic, ...]:
+    """Rows added to the cohort's table for the propensity model's ``covariates`` it does not show
+    already, and the patients per site when there is more than one (``sites``)."""
+    shown = {spec.name for spec in characteristics_of(cohort, with_hrct_scores)} | {"sex"}
+    added = [] if len(sites) < 2 else [Characteristic("site", "Site", "categorical", tuple(sites))]
+    for name in covariates:
+        spec = _COVARIATE_ROWS.get(name)
+        if spec is not None and spec.name not in shown and name != "site":
+            added.append(spec)
+            shown.add(spec.name)
+    return tuple(added)
+
+
 def characteristics_of(cohort: str, with_hrct_scores: bool = False) -> tuple[Characteristic, ...]:
     """The rows of Table 1 (retrospective) or Table 2 (prospective), in the paper's order."""
     if cohort == "retrospective":
@@ -162,6 +186,8 @@ def patient_characteristics(
     for column in _PATIENT_FLAGS + ("disease_duration_months",):
         frame[column] = _numbers(optional_column(patients, column, "Float64"))
     frame["hrct_pattern"] = optional_column(patients, "hrct_pattern", "object").to_numpy(dtype=object)
+    frame["site"] = optional_column(patients, "site", "object").to_numpy(dtype=object)
+    frame["weight_kg"] = _numbers(optional_column(patients, "weight_kg", "float64"))
 
     visits = tables["visits"]
     baseline = visits[visits["visit"] == "baseline"].drop_duplicates("patient_id").set_index("patient_id").reindex(ids)
@@ -248,10 +274,12 @@ def table1(
     hrct_scores: pd.DataFrame | None = None,
     categorical_test: str = "auto",
     continuous_test: str = "by_statistic",
+    covariates: tuple[str, ...] = (),
 ) -> pd.DataFrame:
     """Table 1 (``cohort="retrospective"``) or Table 2 (``"prospective"``) as a machine table (module
     docstring), tested by the rules ``categorical_test`` and ``continuous_test``
-    (``hypothesis_tests.CATEGORICAL_RULES`` / ``CONTINUOUS_RULES``; ValueError for another)."""
+    (``hypothesis_tests.CATEGORICAL_RULES`` / ``CONTINUOUS_RULES``; ValueError for another), with
+    rows for the propensity ``covariates`` the table does not show and for the sites (more than one)."""
     rules = {"categorical": categorical_test, "continuous": continuous_test}
     groups = GROUPS[cohort]
     treated = TREATED_GROUP[cohort]
@@ -267,7 +295,10 @@ def table1(
             "test_detail": None, **{f"n_{g}": n for g, n in sizes.items()},
         }
     ]  # fmt: skip
-    for spec in characteristics_of(cohort, with_hrct_scores=hrct_scores is not None):
+    sites = sorted(frame["site"].dropna().unique())
+    with_scores = hrct_scores is not None
+    specs = characteristics_of(cohort, with_scores) + covariate_characteristics(cohort, covariates, sites, with_scores)
+    for spec in specs:
         column = frame[spec.name].to_numpy()
         by_group = {group: column[member] for group, member in members.items()}
         build = _continuous_rows if spec.kind in ("mean_sd", "median_iqr") else _level_rows
