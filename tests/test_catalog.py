@@ -49,3 +49,24 @@ def test_the_rules_environment_installs_the_released_package_of_this_version():
 def test_results_folders_and_reports_stay_out_of_git(path):
     done = subprocess.run(["git", "check-ignore", "--no-index", "-q", path], cwd=ROOT)
     assert done.returncode == 0, f"{path} is not ignored by .gitignore"
+
+
+def test_the_catalogs_entry_point_runs_the_same_workflow():
+    """The catalog looks for workflow/Snakefile: it includes the top-level Snakefile and plans the
+    same jobs (a dry run of each)."""
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    snakemake = Path(sys.executable).with_name("snakemake")
+
+    def planned(*snakefile):
+        out = subprocess.run(
+            [str(snakemake), *snakefile, "-n", "--config", "results_dir=results_catalog_check", "logs_dir=logs_catalog_check"],
+            cwd=root, capture_output=True, text=True, timeout=300, check=True,
+        ).stdout
+        table = out.split("Job stats:")[1].split("total")[0].splitlines()[3:]
+        return {name: int(count) for name, count in (line.split() for line in table if line.strip())}
+
+    top, catalog = planned(), planned("-s", "workflow/Snakefile")
+    assert top.pop("all") == 1 and catalog.pop("catalog_all") == 1
+    assert top == catalog and top["report"] == 1

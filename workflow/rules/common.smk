@@ -10,7 +10,10 @@ from myoild.config import first_config_error, first_unusable_value
 from myoild.contract import COHORTS, PROSP_CONTRAST, RETRO_CONTRASTS, TABLES
 from myoild.provenance import code_hash, content_hash
 
-CONFIG_SCHEMA = Path(workflow.basedir, "schemas", "config.schema.yaml")
+#: The repository: two folders above this file (workflow/rules/common.smk), whichever Snakefile runs
+#: (the top-level one, or workflow/Snakefile as the Snakemake workflow catalog expects).
+REPOSITORY = Path(workflow.current_basedir.get_path_or_uri(secret_free=True)).parents[1]
+CONFIG_SCHEMA = REPOSITORY / "schemas" / "config.schema.yaml"
 try:
     validate(config, schema="../../schemas/config.schema.yaml")
 except WorkflowError:
@@ -54,7 +57,7 @@ def chunk_replicates(wildcards):
 def package_code(script):
     """Fingerprint of the myoild code a rule's script runs (the modules it imports and theirs), so
     that a change to that code reruns the rule (Snakemake's code trigger sees only the script)."""
-    return code_hash(importer=Path(workflow.basedir, "workflow", "scripts", f"{script}.py"))
+    return code_hash(importer=REPOSITORY / "workflow" / "scripts" / f"{script}.py")
 
 
 def output_folder(wildcards, output):
