@@ -99,3 +99,28 @@ def test_workflow_refuses_an_unusable_value_before_any_job_runs(tmp_path):
     line = "config error at propensity.truncate_percentiles: [99, 1] is not [low, high] with low < high"
     assert line in done.stderr + done.stdout
     assert not (tmp_path / "results").exists() and not (tmp_path / "resources").exists()
+
+
+@pytest.mark.parametrize(
+    ("settings", "expected"),
+    [
+        ({"results_dir": "/"}, "config error at results_dir: '/' is the root folder"),
+        ({"results_dir": "/usr/local/results"}, "config error at results_dir: '/usr/local/results' is a system folder"),
+        ({"logs_dir": "/etc"}, "config error at logs_dir: '/etc' is a system folder"),
+        ({"results_dir": "out/{sample}"}, "config error at results_dir: 'out/{sample}' contains a brace"),
+        ({"input_dir": "data/cohort", "results_dir": "data"}, "config error at results_dir: 'data' holds the input folder"),
+        ({"input_dir": "data/cohort", "results_dir": "data/cohort"}, "config error at results_dir: 'data/cohort' holds"),
+    ],
+)
+def test_unusable_results_and_logs_folders_are_refused_at_start(settings, expected):
+    from myoild.config import first_unusable_value
+
+    message = first_unusable_value(settings, SCHEMA)
+    assert message is not None and message.startswith(expected), message
+
+
+def test_ordinary_folders_are_accepted():
+    from myoild.config import first_unusable_value
+
+    assert first_unusable_value({"input_dir": "data/cohort", "results_dir": "results_cohort"}, SCHEMA) is None
+    assert first_unusable_value({"input_dir": "data/cohort", "results_dir": "data/cohort_results"}, SCHEMA) is None

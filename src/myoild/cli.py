@@ -124,11 +124,12 @@ def workflow_files(workflow_dir: str | None) -> tuple[Path, Path, Path, Path]:
 def merged_config(configfiles: list[Path], overlay: dict, schema_path: Path) -> dict:
     """The config files merged in order, then the overlay, as Snakemake merges them
     (``snakemake.utils.update_config``); RunError with ``myoild.config.first_config_error``'s line
-    when the result does not match the schema."""
+    when the result does not match the schema, or ``first_unusable_value``'s when a value cannot
+    work (the same checks the workflow makes at start)."""
     import jsonschema
     from snakemake.utils import update_config
 
-    from myoild.config import first_config_error
+    from myoild.config import first_config_error, first_unusable_value
 
     config: dict = {}
     for path in configfiles:
@@ -143,6 +144,9 @@ def merged_config(configfiles: list[Path], overlay: dict, schema_path: Path) -> 
     schema = yaml.safe_load(schema_path.read_text(encoding="utf-8"))
     if not jsonschema.validators.validator_for(schema)(schema).is_valid(config):
         raise RunError(first_config_error(config, schema_path))
+    unusable = first_unusable_value(config, schema_path)
+    if unusable:
+        raise RunError(unusable)
     return config
 
 

@@ -44,6 +44,9 @@ def first_unusable_value(config: dict, schema_path: str | Path) -> str | None:
     Rubin's rules no between-imputation variance, is refused by the schema's own minimum.)
     """
     config = with_defaults(config, _schema(schema_path))
+    folder_problem = unusable_folder(config)
+    if folder_problem:
+        return folder_problem
     propensity, bootstrap, study = config["propensity"], config["bootstrap"], config["study"]
     truncate = propensity["truncate_percentiles"]
     if truncate and (len(truncate) != 2 or not truncate[0] < truncate[1]):
@@ -67,6 +70,36 @@ def first_unusable_value(config: dict, schema_path: str | Path) -> str | None:
             f"than study.followup_days ({study['followup_days']}): no follow-up would remain after the "
             "treatment-start window"
         )
+    return None
+
+
+#: Folders a run must never write into (and everything below them).
+SYSTEM_FOLDERS = ("/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/proc", "/sbin", "/sys", "/usr")
+
+
+def unusable_folder(config: dict) -> str | None:
+    """Why ``results_dir``, ``logs_dir`` or ``input_dir`` cannot be used, or None: a brace in the
+    path (Snakemake would read it as a wildcard), a results or logs folder that is ``/`` or a
+    system folder, or a results folder that holds the input folder (a run would write among the
+    raw tables)."""
+    for key in ("results_dir", "logs_dir", "input_dir"):
+        if "{" in config[key] or "}" in config[key]:
+            return (
+                f"config error at {key}: {config[key]!r} contains a brace, which Snakemake reads as a wildcard; "
+                "rename the folder"
+            )
+    for key in ("results_dir", "logs_dir"):
+        folder = Path(config[key]).resolve()
+        system = [root for root in SYSTEM_FOLDERS if folder == Path(root) or Path(root) in folder.parents]
+        if folder == Path(folder.anchor) or system:
+            return f"config error at {key}: {config[key]!r} is {'the root folder' if not system else 'a system folder'}; choose a folder of your own"
+    if config["input_dir"]:
+        results, raw = Path(config["results_dir"]).resolve(), Path(config["input_dir"]).resolve()
+        if results == raw or results in raw.parents:
+            return (
+                f"config error at results_dir: {config['results_dir']!r} holds the input folder "
+                f"{config['input_dir']!r}; a run would write among the raw tables: choose another results folder"
+            )
     return None
 
 
