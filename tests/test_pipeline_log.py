@@ -49,3 +49,17 @@ def test_a_failing_script_reports_on_the_console_and_in_the_log(tmp_path):
     assert done.returncode == 1
     assert "ValueError: column age_years is missing" in done.stderr
     assert "ValueError: column age_years is missing" in log.read_text(encoding="utf-8")
+
+
+def test_a_job_pins_its_blas_threads_to_its_snakemake_threads(tmp_path):
+    """Jobs side by side must not oversubscribe the cores: inside rule_log the BLAS pools hold the
+    rule's threads (1 by default), and are restored after it."""
+    import numpy  # noqa: F401 (loads the BLAS library threadpoolctl inspects)
+    from threadpoolctl import threadpool_info
+
+    before = [pool["num_threads"] for pool in threadpool_info()]
+    with rule_log(tmp_path / "one.log"):
+        assert all(pool["num_threads"] == 1 for pool in threadpool_info())
+    with rule_log(tmp_path / "two.log", threads=2):
+        assert all(pool["num_threads"] <= 2 for pool in threadpool_info())
+    assert [pool["num_threads"] for pool in threadpool_info()] == before

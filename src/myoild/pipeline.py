@@ -1,4 +1,5 @@
-"""What the thin workflow scripts share: writing a rule's log."""
+"""What the thin workflow scripts share: writing a rule's log, with the job's BLAS and OpenMP
+threads pinned to its Snakemake threads."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import traceback
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
+
+from threadpoolctl import threadpool_limits
 
 
 class _Both(io.TextIOBase):
@@ -32,8 +35,10 @@ class _Both(io.TextIOBase):
 
 
 @contextlib.contextmanager
-def rule_log(path: str | Path) -> Iterator[None]:
-    """Send the output of a rule's job to its ``log:`` file.
+def rule_log(path: str | Path, threads: int = 1) -> Iterator[None]:
+    """Send the output of a rule's job to its ``log:`` file, with the BLAS and OpenMP thread pools
+    limited to ``threads`` (the rule's Snakemake threads: 1 unless it declares more), so that jobs
+    running side by side do not oversubscribe the cores (threadpoolctl).
 
     ``print`` to stdout, warnings and ``logging`` go to the log only; what the job writes to stderr
     (the few lines a user must see, such as the validation summary) goes to the log and to the
@@ -54,7 +59,8 @@ def rule_log(path: str | Path) -> Iterator[None]:
         root.setLevel(logging.INFO)
         logging.captureWarnings(True)
         try:
-            yield
+            with threadpool_limits(limits=threads):
+                yield
         except Exception:
             traceback.print_exc(file=log)
             raise
