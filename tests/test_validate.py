@@ -815,3 +815,20 @@ def test_numbers_and_dates_in_native_files_keep_their_values(tmp_path, cohort):
     assert tables["patients"]["weight_kg"].tolist() == [60.0, 72.25, 20.0]
     assert tables["patients"]["index_date"].tolist() == list(pd.to_datetime(["2019-03-14", "2019-05-01", "2019-06-01"]))
     assert np.array_equal(tables["visits"]["hama"].to_numpy(dtype=float, na_value=np.nan)[-2:], [56.0, 0.0])
+
+
+def test_baseline_window_follows_the_study_design(cohort, tmp_path):
+    """``study.baseline_window_days``: a baseline visit 15 days before index fails the paper's 14-day
+    window and passes a 21-day one; 22 days before fails that too."""
+    from myoild.validate import validate_folder
+
+    _set("visits", 1, "visit_date", "2019-02-27")(cohort)  # 15 days before P001's index date
+    folder = write_cohort(cohort, tmp_path / "raw15")
+    assert "baseline_within_14_days_before_index" in {e["check"] for e in validate_folder(folder).errors}
+    assert validate_folder(folder, baseline_window_days=21).status == "pass"
+    _set("visits", 1, "visit_date", "2019-02-20")(cohort)  # 22 days before
+    folder = write_cohort(cohort, tmp_path / "raw22")
+    errors = validate_folder(folder, baseline_window_days=21).errors
+    assert [e["message"] for e in errors if e["check"] == "baseline_within_14_days_before_index"] == [
+        "baseline visit_date 2019-02-20 is not on or within 21 days before index_date 2019-03-14"
+    ]

@@ -18,6 +18,7 @@ rule validate:
         input_dir=raw_input_dir(),
         results_dir=results_root,
         raw=raw_fingerprint,
+        baseline_window_days=config["study"]["baseline_window_days"],
         code=package_code("validate"),
     script:
         "../scripts/validate.py"

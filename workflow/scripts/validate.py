@@ -6,5 +6,5 @@ from myoild.pipeline import rule_log
 from myoild.validate import main
 
 with rule_log(snakemake.log[0]):
-    status = main(snakemake.params.input_dir, snakemake.params.results_dir)
+    status = main(snakemake.params.input_dir, snakemake.params.results_dir, snakemake.params.baseline_window_days)
 sys.exit(status)

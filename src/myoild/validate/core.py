@@ -18,7 +18,7 @@ from pandera.config import ValidationDepth, get_config_context
 from myoild.contract import TABLES
 from myoild.io import RAW_SUFFIXES, RawTableError, file_problem, read_raw_table, table_files
 from myoild.provenance import file_sha256
-from myoild.validate.crosstable import cross_table_records
+from myoild.validate.crosstable import BASELINE_WINDOW_DAYS, cross_table_records
 from myoild.validate.records import ordered, table_record
 from myoild.validate.schemas import MODELS, SORT_KEYS
 from myoild.validate.tables import check_table
@@ -68,8 +68,9 @@ def require_validation_enabled() -> None:
         )
 
 
-def validate_folder(input_dir: str | Path) -> ValidationResult:
-    """Validate the five raw tables of ``input_dir`` against the data contract."""
+def validate_folder(input_dir: str | Path, baseline_window_days: int = BASELINE_WINDOW_DAYS) -> ValidationResult:
+    """Validate the five raw tables of ``input_dir`` against the data contract (the baseline
+    visit within ``baseline_window_days`` before the index date: config ``study``)."""
     require_validation_enabled()
     input_dir = Path(input_dir)
     if not input_dir.is_dir():
@@ -117,7 +118,7 @@ def validate_folder(input_dir: str | Path) -> ValidationResult:
         data[table], present[table] = checked.data, checked.present
         errors.append(checked.errors)
         notes.append(checked.notes)
-    cross_errors, cross_notes = cross_table_records(data, present)
+    cross_errors, cross_notes = cross_table_records(data, present, baseline_window_days)
     return _result([*errors, cross_errors], [*notes, cross_notes], data, info)
 
 

@@ -7,13 +7,14 @@ from pathlib import Path
 
 from myoild.contract import TABLES
 from myoild.validate.core import ValidationDisabledError, validate_folder, write_normalised
+from myoild.validate.crosstable import BASELINE_WINDOW_DAYS
 from myoild.validate.report import failure_message, write_report
 
 REPORT_DIR = "validation"
 NORMALISED_DIR = "validated"
 
 
-def main(input_dir: str | Path, results_dir: str | Path) -> int:
+def main(input_dir: str | Path, results_dir: str | Path, baseline_window_days: int = BASELINE_WINDOW_DAYS) -> int:
     """Validate ``input_dir``; write ``<results_dir>/validation/report.{json,md}`` and, on pass, the
     normalised tables to ``<results_dir>/validated/<table>.parquet``. Return the exit status.
 
@@ -23,7 +24,7 @@ def main(input_dir: str | Path, results_dir: str | Path) -> int:
     """
     results_dir = Path(results_dir)
     try:
-        result = validate_folder(input_dir)
+        result = validate_folder(input_dir, baseline_window_days)
     except ValidationDisabledError as exc:
         print(f"myoild validate: {exc}", file=sys.stderr)
         return 2
