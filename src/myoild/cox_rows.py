@@ -26,6 +26,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from myoild.contrasts import contrast_groups
 from myoild.stats import ConvergenceWarning, CoxResult, weighted_cox
 
 #: A standard error of the log hazard ratio below this is degenerate, not precise.
@@ -104,3 +105,19 @@ def cox_fields(
     if problem is not None:
         return fields | _no_fit(problem) | {"logrank_p": logrank_p}
     return fields | estimates | {"logrank_p": logrank_p, "note": ""}
+
+
+def endpoint_fields(
+    data: pd.DataFrame, contrast: str, endpoint: str, weights: str | None, ties: str, strata=()
+) -> dict:
+    """``cox_fields`` of one endpoint of ``contrast``: its ``<endpoint>_time_days`` and
+    ``<endpoint>_event`` columns, the contrast's arms, stratified by the columns ``strata``."""
+    return cox_fields(
+        data,
+        f"{endpoint}_time_days",
+        f"{endpoint}_event",
+        contrast_groups(contrast),
+        weights,
+        ties,
+        strata=list(strata or ()) or None,
+    )

@@ -45,8 +45,8 @@ import pandas as pd
 from scipy import linalg, special
 from statsmodels.imputation.mice import MICEData
 
-from myoild.contrasts import contrast_cohort, contrast_groups, contrast_patients
-from myoild.cox_rows import cox_fields
+from myoild.contrasts import contrast_cohort, contrast_patients
+from myoild.cox_rows import endpoint_fields
 from myoild.stats import rubin_pool
 from myoild.survival import MODEL_COLUMNS, analysis_data
 from myoild.weighting import WeightingOptions, contrast_weights
@@ -304,16 +304,7 @@ def _fit_completed(
         }, ""
     modelled = analysis_data(data, contrast, weighted.weights)
     fields = {
-        endpoint: cox_fields(
-            modelled,
-            f"{endpoint}_time_days",
-            f"{endpoint}_event",
-            contrast_groups(contrast),
-            "weight",
-            ties,
-            strata=list(strata) or None,
-        )
-        for endpoint in endpoints
+        endpoint: endpoint_fields(modelled, contrast, endpoint, "weight", ties, strata) for endpoint in endpoints
     }
     return fields, weighted.diagnostics["failed_diagnostics"]
 

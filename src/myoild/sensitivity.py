@@ -39,8 +39,8 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from myoild.contrasts import contrast_cohort, contrast_groups
-from myoild.cox_rows import ESTIMATE_FIELDS, cox_fields
+from myoild.contrasts import contrast_cohort
+from myoild.cox_rows import ESTIMATE_FIELDS, endpoint_fields
 from myoild.stats.cox import TIES
 from myoild.stats.propensity import ESTIMANDS
 from myoild.survival import analysis_data
@@ -127,15 +127,7 @@ def _cell_numbers(patients, contrast, endpoint, ties, fitted: ContrastWeights, w
         numbers = dict.fromkeys((*ESTIMATE_FIELDS, *WEIGHT_FIGURES), math.nan)
         return numbers | {"n": modelled_count(fitted), "note": weights_note}
     data = analysis_data(patients, contrast, fitted.weights)
-    fields = cox_fields(
-        data,
-        f"{endpoint}_time_days",
-        f"{endpoint}_event",
-        contrast_groups(contrast),
-        "weight",
-        ties,
-        strata=list(strata) or None,
-    )
+    fields = endpoint_fields(data, contrast, endpoint, "weight", ties, strata)
     return (
         {name: fields[name] for name in ESTIMATE_FIELDS}
         | {name: fitted.diagnostics[name] for name in WEIGHT_FIGURES}

@@ -24,8 +24,8 @@ import math
 
 import pandas as pd
 
-from myoild.contrasts import contrast_groups, contrast_patients
-from myoild.cox_rows import cox_fields
+from myoild.contrasts import contrast_patients
+from myoild.cox_rows import endpoint_fields
 from myoild.sensitivity import cell_weights, modelled_count
 from myoild.survival import analysis_data
 from myoild.weighting import WeightingOptions
@@ -42,9 +42,7 @@ def _row(kept: pd.DataFrame, contrast: str, endpoint: str, refit, strata: list[s
     if note:
         return {"n": modelled_count(fitted), "note": note} | dict.fromkeys(ESTIMATES, math.nan)
     data = analysis_data(kept, contrast, fitted.weights)
-    fields = cox_fields(
-        data, f"{endpoint}_time_days", f"{endpoint}_event", contrast_groups(contrast), "weight", ties, strata=strata
-    )
+    fields = endpoint_fields(data, contrast, endpoint, "weight", ties, strata)
     return {"n": modelled_count(fitted), "note": fields["note"]} | {name: fields[name] for name in ESTIMATES}
 
 

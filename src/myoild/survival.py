@@ -27,7 +27,7 @@ from myoild.competing_risks import CIF_COLUMNS, competing_status, fine_gray_fiel
 from myoild.contract import PROSP_CONTRAST
 from myoild.design import PAPER, StudyDesign
 from myoild.contrasts import contrast_cohort, contrast_groups, contrast_patients
-from myoild.cox_rows import cox_fields
+from myoild.cox_rows import endpoint_fields
 from myoild.ph_tests import COLUMNS as PH_COLUMNS
 from myoild.ph_tests import ph_test_row
 from myoild.stats import evalue_hr, outcome_is_rare, weighted_km
@@ -126,15 +126,7 @@ def model_row(
 ) -> dict:
     """A Cox model row of ``survival_models.tsv`` (``myoild.cox_rows``), stratified by the columns
     ``strata`` as R ``coxph(... + strata(site))``, with its E-values."""
-    fields = cox_fields(
-        data,
-        f"{endpoint}_time_days",
-        f"{endpoint}_event",
-        contrast_groups(contrast),
-        weights,
-        ties,
-        strata=list(strata) or None,
-    )
+    fields = endpoint_fields(data, contrast, endpoint, weights, ties, strata)
     fields |= e_values(fields, _incidence(data, contrast, endpoint, weights is not None, horizon_days))
     return fields | _row_keys(contrast, endpoint, model, ties, warnings)
 
