@@ -133,6 +133,20 @@ def axis_limits(rows: pd.DataFrame) -> tuple[float, float]:
     return max(low / 1.15, AXIS_BOUNDS[0]), min(high * 1.15, AXIS_BOUNDS[1])
 
 
+def draw_estimate(ax: plt.Axes, y: float, row: pd.Series, limits, colour: str, missing_text: str, bold: bool) -> None:
+    """A row's HR (a dot, when inside ``limits``) with its CI at height ``y``, and its text at the
+    right: ``hr (ci_low-ci_high)``, or ``missing_text`` in italics when the row has no HR."""
+    if pd.isna(row["hr"]):
+        text, style = missing_text, "italic"
+    else:
+        draw_interval(ax, y, row["ci_low"], row["ci_high"], limits, colour)
+        if limits[0] <= row["hr"] <= limits[1]:
+            ax.plot([row["hr"]], [y], marker="o", color=colour, markersize=4)
+        text, style = format_hr_ci(row["hr"], row["ci_low"], row["ci_high"]), "normal"
+    weight = "bold" if bold else "normal"
+    ax.text(1.02, y, text, transform=ax.get_yaxis_transform(), va="center", fontweight=weight, style=style)
+
+
 def draw_interval(ax: plt.Axes, y: float, low: float, high: float, limits: tuple[float, float], colour: str) -> None:
     """The CI as a line, cut at the axis limits with an arrowhead where it reaches beyond them."""
     if pd.isna(low) or pd.isna(high):

@@ -19,8 +19,7 @@ from myoild.figures.forest import (
     ENDPOINT_NAMES,
     axis_limits,
     contrast_label,
-    draw_interval,
-    format_hr_ci,
+    draw_estimate,
     log_hr_axis,
 )
 from myoild.figures.style import FULL_WIDTH, RC_PARAMS, save_figure
@@ -60,15 +59,7 @@ def _panel(ax: plt.Axes, rows: pd.DataFrame, limits: tuple[float, float], ties: 
         labels.append((cell_label(row), primary))
         if primary:
             ax.axhspan(y - 0.5, y + 0.5, color=PRIMARY_COLOUR, alpha=0.1, linewidth=0)
-        if pd.isna(row["hr"]):
-            text, style = "not estimable", "italic"
-        else:
-            draw_interval(ax, y, row["ci_low"], row["ci_high"], limits, colour)
-            if limits[0] <= row["hr"] <= limits[1]:
-                ax.plot([row["hr"]], [y], marker="o", color=colour, markersize=4)
-            text, style = format_hr_ci(row["hr"], row["ci_low"], row["ci_high"]), "normal"
-        weight = "bold" if primary else "normal"
-        ax.text(1.02, y, text, transform=ax.get_yaxis_transform(), va="center", fontweight=weight, style=style)
+        draw_estimate(ax, y, row, limits, colour, "not estimable", primary)
     ax.set_ylim(-0.7, count - 0.3)
     ax.set_yticks(range(count - 1, -1, -1), [label for label, _ in labels])
     for tick, (_, primary) in zip(ax.get_yticklabels(), labels):

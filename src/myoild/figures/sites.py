@@ -22,8 +22,7 @@ from myoild.figures.forest import (
     NOT_ESTIMABLE_MARK,
     axis_limits,
     contrast_label,
-    draw_interval,
-    format_hr_ci,
+    draw_estimate,
     log_hr_axis,
     not_estimable_reason,
 )
@@ -61,14 +60,7 @@ def _panel(ax: plt.Axes, lines: list[tuple[str, pd.Series, bool]], limits: tuple
             reason = not_estimable_reason(row).removeprefix("not estimable").lstrip(": ")
             named = label.lower() if every_site else label
             reasons.append(f"{named}: {reason}" if reason else named)
-            text, style = f"not estimable {NOT_ESTIMABLE_MARK}", "italic"
-        else:
-            draw_interval(ax, y, row["ci_low"], row["ci_high"], limits, colour)
-            if limits[0] <= row["hr"] <= limits[1]:
-                ax.plot([row["hr"]], [y], marker="o", color=colour, markersize=4)
-            text, style = format_hr_ci(row["hr"], row["ci_low"], row["ci_high"]), "normal"
-        weight = "bold" if every_site else "normal"
-        ax.text(1.02, y, text, transform=ax.get_yaxis_transform(), va="center", fontweight=weight, style=style)
+        draw_estimate(ax, y, row, limits, colour, f"not estimable {NOT_ESTIMABLE_MARK}", every_site)
     ax.set_ylim(-0.7, count - 0.3)
     ax.set_yticks(range(count - 1, -1, -1), [label for label, _, _ in lines])
     for tick, (_, _, every_site) in zip(ax.get_yticklabels(), lines):
