@@ -37,6 +37,7 @@ from myoild.stats import (
     evalue_hr,
     logistic_regression,
 )
+from myoild.stats.strata import strata_labels
 from myoild.weighting import WeightingOptions
 
 #: Each arm's restricted mean survival time to the end of the window, IPTW-weighted and not.
@@ -71,13 +72,6 @@ def replicate_counts(treated: np.ndarray, seed: int, contrast_number: int, repli
     return counts
 
 
-def _stratum_labels(patients: pd.DataFrame, strata: tuple[str, ...]) -> np.ndarray | None:
-    """One label per patient for the Cox model's strata (R ``strata(site, ...)``), None without."""
-    if not strata:
-        return None
-    return patients[list(strata)].astype(str).agg("\x1f".join, axis=1).to_numpy()
-
-
 class _Contrast:
     """A contrast's arrays, coded and sorted once and reused by every replicate: a replicate
     changes only how often each patient counts (frequency counts), never the order."""
@@ -107,7 +101,8 @@ class _Contrast:
             # The Cox model sorted once; deaths by group, to find a resample without any.
             deaths = (event * self.treated, event * (1 - self.treated))
             rmst = GroupedRmst(time, event, horizon_days, self.treated)  # levels 0 (control), 1 (treated)
-            cox = TwoGroupCox(time, event, self.treated, strata=_stratum_labels(patients, strata))
+            labels = strata_labels(patients, list(strata)) if strata else None  # as the main analysis
+            cox = TwoGroupCox(time, event, self.treated, strata=labels)
             self.outcomes[endpoint] = (cox, deaths, rmst)
 
 

@@ -28,6 +28,7 @@ import math
 import pandas as pd
 
 from myoild.contrasts import contrast_cohort, contrast_patients
+from myoild.design import PAPER
 from myoild.sensitivity import cell_weights
 from myoild.stats.columns import column
 from myoild.survival import MODEL_COLUMNS, analysis_data, model_row
@@ -48,9 +49,11 @@ def landmark_model_row(
     landmark_days: float = 30,
     ties: str = "efron",
     strata: tuple[str, ...] = (),
+    followup_days: int = PAPER.followup_days,
 ) -> dict:
     """The landmark IPTW Cox model of ``contrast`` and ``endpoint`` (module docstring): a row with
-    the keys of ``myoild.survival.MODEL_COLUMNS``."""
+    the keys of ``myoild.survival.MODEL_COLUMNS``; its E-value's outcome rarity is judged at the end
+    of follow-up on the landmark clock, ``followup_days - landmark_days``."""
     time, event = f"{endpoint}_time_days", f"{endpoint}_event"
     patients = contrast_patients(analysis_set, contrast)
     at_risk = column(patients, time) > landmark_days
@@ -81,6 +84,7 @@ def landmark_model_row(
             "warnings": warnings,
         }
     else:
-        row = model_row(data, contrast, endpoint, MODEL, ties, "weight", warnings, strata=strata)
+        horizon = followup_days - landmark_days
+        row = model_row(data, contrast, endpoint, MODEL, ties, "weight", warnings, horizon, strata)
     row["note"] = "; ".join(notes + [row["note"]] if row["note"] else notes)
     return {name: row[name] for name in MODEL_COLUMNS}

@@ -227,6 +227,7 @@ rule figure_schoenfeld:
         contrast=RETRO_CONTRASTS[0],
         endpoints=config["survival"]["endpoints"]["retrospective"],
         ties=config["survival"]["ties"],
+        strata=config["survival"]["strata"],
         code=package_code("figure_schoenfeld"),
     script:
         "../scripts/figure_schoenfeld.py"

@@ -17,7 +17,16 @@ with rule_log(snakemake.log[0]):
     strata = tuple(snakemake.params.strata)
     write_tsv(sensitivity_grid(analysis_set, contrasts[0], endpoints, options, strata), snakemake.output.grid)
     landmark = [
-        landmark_model_row(analysis_set, contrast, endpoint, options, landmark_days, snakemake.params.ties, strata)
+        landmark_model_row(
+            analysis_set,
+            contrast,
+            endpoint,
+            options,
+            landmark_days,
+            snakemake.params.ties,
+            strata,
+            snakemake.params.study["followup_days"],
+        )
         for contrast in contrasts
         for endpoint in endpoints
     ]

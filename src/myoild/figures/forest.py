@@ -30,7 +30,7 @@ MODEL_LABELS = {
     "cox_unadjusted": "unadjusted Cox",
     "fine_gray_iptw": "IPTW Fine-Gray",
     "fine_gray_unadjusted": "unadjusted Fine-Gray",
-    "cox_iptw_landmark": "IPTW Cox, day-30 landmark",
+    "cox_iptw_landmark": "IPTW Cox, landmark",
 }
 CI_METHOD_LABELS = {"robust": "robust CI", "model": "model CI", "bootstrap_percentile": "bootstrap percentile CI"}
 MODEL_COLOURS = {

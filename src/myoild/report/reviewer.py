@@ -212,10 +212,11 @@ def _sensitivity_blocks(results: ResultsFolder, models: pd.DataFrame | None, dis
         blocks.append(Heading("landmark", "Immortal time: landmark at the end of the treatment-start window"))
         blocks.append(
             paragraph(
-                "The groups are defined by the drugs started within the first 30 days, so a patient must survive long "
-                "enough to receive a second drug to leave a group. The landmark analysis keeps the patients still at "
-                "risk on day 30, counts time from then, refits the propensity model on them and fits the IPTW Cox "
-                "model (ATE weights, robust CI)."
+                "The groups are defined by the drugs started within the treatment-start window (study."
+                "treatment_window_days), so a patient must survive long enough to receive a second drug to leave a "
+                "group. The landmark analysis keeps the patients still at risk at the end of that window (the day is "
+                "in each row's note), counts time from then, refits the propensity model on them and fits the IPTW "
+                "Cox model (ATE weights, robust CI)."
             )
         )
         blocks.append(table(["Contrast", "Endpoint", "n", "HR (95% CI)", "Note"], rows, text=(0, 1, 3, 4)))

@@ -99,9 +99,8 @@ def _relative_change(old: float, new: float) -> float:
 
 
 def _quadratic_form(vector, matrix) -> float:
-    """``v' M^{-1} v`` (R's ``coxph.wtest``)."""
-    if isinstance(matrix, float):
-        return vector * vector / matrix
+    """``v' M^{-1} v`` (R's ``coxph.wtest``); with ``_solve``'s rule, a zero 1 x 1 matrix drops the
+    term (0), whatever the type of the numbers."""
     return float(np.dot(vector, _solve(matrix, vector)))
 
 
