@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 
 from myoild.bootstrap import bootstrap_chunk, replicate_counts
-from myoild.contract import RETRO_CONTRASTS
+from myoild.design import PAPER
 from myoild.contrasts import contrast_patients
 from myoild.derive import derive_cohort
 from myoild.synth import generate_cohort, write_cohort
@@ -142,7 +142,7 @@ def lifelines_replicates(data: pd.DataFrame, replicates: int) -> tuple[float, pd
 
     patients = contrast_patients(data, MAIN)
     treated = patients["treated"].to_numpy()
-    number = RETRO_CONTRASTS.index(MAIN)
+    number = PAPER.retrospective_contrasts.index(MAIN)
     rows = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # lifelines: weights without robust variance
@@ -236,7 +236,7 @@ def main() -> None:
     # label, data, patients, contrasts, replicates; lifelines and R seconds per replicate
     workloads = [
         ("main contrast", built_in, n_main, [MAIN], args.replicates, lifelines, r),
-        ("four contrasts", built_in, retrospective, RETRO_CONTRASTS, args.replicates, None, None),
+        ("four contrasts", built_in, retrospective, PAPER.retrospective_contrasts, args.replicates, None, None),
     ]
     if args.large:
         large = analysis_set(args.large)

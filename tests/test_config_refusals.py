@@ -80,6 +80,26 @@ def test_treatment_window_not_shorter_than_follow_up_is_refused(window, followup
     assert refusal("study", treatment_window_days=followup - 1, followup_days=followup) is None
 
 
+def test_a_comparator_or_add_on_that_is_the_treatment_is_refused():
+    assert refusal("study", treatment="mycophenolate", comparators=["tacrolimus", "mycophenolate"]).startswith(
+        "config error at study.comparators: ['tacrolimus', 'mycophenolate'] names the treatment 'mycophenolate'"
+    )
+    assert refusal("study", treatment="methotrexate", comparators=[], add_on="methotrexate").startswith(
+        "config error at study.add_on: 'methotrexate' is the treatment itself"
+    )
+    assert refusal("study", treatment="mycophenolate", comparators=["tacrolimus"], add_on="pirfenidone") is None
+
+
+def test_drug_names_the_contract_does_not_know_are_refused_by_the_schema():
+    from myoild.contract import ADD_ON_DRUGS, IMMUNOSUPPRESSANTS
+
+    study = yaml.safe_load(SCHEMA.read_text(encoding="utf-8"))["properties"]["study"]["properties"]
+    assert tuple(study["treatment"]["enum"]) == tuple(study["comparators"]["items"]["enum"]) == IMMUNOSUPPRESSANTS
+    assert tuple(study["add_on"]["enum"]) == ADD_ON_DRUGS
+    for study in ({"treatment": "tacrolimus "}, {"comparators": ["rituximab"]}, {"add_on": "ivig"}):
+        assert first_config_error(config_with("study", **study), SCHEMA).startswith("config error at study.")
+
+
 def test_mice_with_fewer_than_two_imputations_is_refused_by_the_schema():
     config = config_with("missing", method="mice", imputations=1)
     assert first_config_error(config, SCHEMA).startswith("config error at missing.imputations: 1 is less than")

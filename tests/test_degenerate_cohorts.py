@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from myoild.bootstrap import bootstrap_chunk, bootstrap_summary
-from myoild.contract import RETRO_CONTRASTS
+from myoild.design import PAPER
 from myoild.derive import derive_cohort
 from myoild.landmark import landmark_model_row
 from myoild.sensitivity import sensitivity_grid
@@ -80,21 +80,21 @@ def test_every_stage_finishes_and_says_why_when_not_estimable(small_cohorts, see
     assert screened.sum() == len(derivation.analysis_set)
 
     data = bent(derivation.analysis_set, shape, np.random.default_rng(draw))
-    weights, _, diagnostics = weigh_contrasts(data, list(RETRO_CONTRASTS), OPTIONS)
+    weights, _, diagnostics = weigh_contrasts(data, list(PAPER.retrospective_contrasts), OPTIONS)
     results = survival_tables(data, ENDPOINTS, weights, "efron", diagnostics)
     models = results.models
-    assert len(models) >= len(RETRO_CONTRASTS) * 2 * 2
+    assert len(models) >= len(PAPER.retrospective_contrasts) * 2 * 2
     empty = models["hr"].isna()
     assert models.loc[empty, "note"].str.startswith("not estimable").all()  # no number without a reason...
     finite = models.loc[~empty, ["hr", "ci_low", "ci_high", "se_log_hr"]].to_numpy(float)
     assert np.isfinite(finite).all() and (models.loc[~empty, "se_log_hr"] >= 1e-8).all()  # ...none meaningless
     assert results.ph_tests["note"].fillna("").eq("").sum() == results.ph_tests["p_value"].notna().sum()
 
-    chunk = bootstrap_chunk(data, list(RETRO_CONTRASTS), ENDPOINTS["retrospective"], OPTIONS, replicates=range(3), seed=1)
+    chunk = bootstrap_chunk(data, list(PAPER.retrospective_contrasts), ENDPOINTS["retrospective"], OPTIONS, replicates=range(3), seed=1)
     summary = bootstrap_summary(chunk, models, seed=1)
     assert (summary["ci_low"].isna() == (summary["note"] != "")).all()
 
-    grid = sensitivity_grid(data, RETRO_CONTRASTS[0], ["death"], OPTIONS)
+    grid = sensitivity_grid(data, PAPER.retrospective_contrasts[0], ["death"], OPTIONS)
     assert grid.loc[grid["hr"].isna(), "note"].str.contains("not estimable").all()
-    row = landmark_model_row(data, RETRO_CONTRASTS[0], "death", OPTIONS)
+    row = landmark_model_row(data, PAPER.retrospective_contrasts[0], "death", OPTIONS)
     assert not np.isnan(row["hr"]) or "not estimable" in row["note"]

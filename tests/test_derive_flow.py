@@ -4,7 +4,8 @@ import pandas as pd
 import pytest
 from test_derive_builders import make_tables, medication, patient
 
-from myoild.derive import ANALYSIS_SET_COLUMNS, EXCLUSION_REASONS, FlowError, check_flow, derive_cohort
+from myoild.derive import ANALYSIS_SET_COLUMNS, FlowError, check_flow, derive_cohort, site_flow
+from myoild.derive.screening import exclusion_reasons
 from myoild.tabular import read_tsv, write_parquet, write_tsv
 
 
@@ -64,7 +65,7 @@ def test_flow_counts_every_reason_and_adds_up(derivation):
     assert counts[("prospective", "analysed", "tacrolimus+pirfenidone")] == 1
     for cohort in ("retrospective", "prospective"):
         steps = flow[flow["cohort"] == cohort]
-        assert list(steps.loc[steps["step"] == "excluded", "reason"]) == list(EXCLUSION_REASONS[cohort])
+        assert list(steps.loc[steps["step"] == "excluded", "reason"]) == list(exclusion_reasons()[cohort])
         screened = steps.loc[steps["step"] == "screened", "n"].item()
         assert screened == steps.loc[steps["step"] != "screened", "n"].sum()
 
@@ -106,3 +107,31 @@ def test_outputs_round_trip_through_the_pipeline_writers(derivation, tmp_path):
     assert list(flow.columns) == ["cohort", "step", "n", "reason"]
     assert flow["n"].tolist() == derivation.flow["n"].tolist()
     check_flow(pd.read_parquet(tmp_path / "cohort/analysis_set.parquet"), flow)
+
+
+def test_the_flow_by_site_counts_each_sites_patients_and_adds_up_to_the_flow():
+    tables = make_tables(
+        [
+            patient("A1", site="A"), patient("A2", site="A", diagnosis="IBM"),
+            patient("B1", site="B"), patient("B2", site="B", cohort="prospective"),
+        ],  # fmt: skip
+        medications=[medication("A1", "tacrolimus"), medication("B1", "methotrexate"), medication("B2", "tacrolimus")],
+    )
+    derivation = derive_cohort(tables)
+    by_site = site_flow(derivation.analysis_set)
+    assert list(by_site.columns) == ["cohort", "site", "step", "n", "reason"]
+    counts = by_site[by_site["n"] > 0].fillna({"reason": ""}).set_index(["site", "cohort", "step", "reason"])["n"]
+    assert counts.to_dict() == {
+        ("A", "retrospective", "screened", ""): 2,
+        ("A", "retrospective", "excluded", "diagnosis_IBM"): 1,
+        ("A", "retrospective", "analysed", "tacrolimus"): 1,
+        ("B", "retrospective", "screened", ""): 1,
+        ("B", "retrospective", "analysed", "conventional"): 1,
+        ("B", "prospective", "screened", ""): 1,
+        ("B", "prospective", "analysed", "tacrolimus"): 1,
+    }
+    for site, rows in by_site.groupby("site"):
+        check_flow(derivation.analysis_set[derivation.analysis_set["site"] == site], rows.drop(columns="site"))
+    keys = ["cohort", "step", "reason"]
+    summed = by_site.fillna({"reason": ""}).groupby(keys, sort=False)["n"].sum().reset_index()
+    pd.testing.assert_frame_equal(summed, derivation.flow.fillna({"reason": ""})[[*keys, "n"]])

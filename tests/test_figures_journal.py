@@ -28,7 +28,9 @@ from matplotlib.colors import to_rgb
 from PIL import Image
 from test_report_support import shared_results
 
-from myoild.contract import PROSP_CONTRAST, RETRO_CONTRASTS
+from myoild.design import PAPER
+
+RETRO_CONTRASTS, PROSP_CONTRAST = PAPER.retrospective_contrasts, PAPER.prospective_contrast
 from myoild.contrasts import contrast_groups
 from myoild.figures.adverse_events import adverse_event_figure
 from myoild.figures.balance import covariate_label, love_figure

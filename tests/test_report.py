@@ -249,3 +249,34 @@ def test_software_versions_name_every_package_the_brief_lists():
     names = {"python", "myoild", "pandas", "numpy", "scipy", "statsmodels", "pandera", "snakemake", "matplotlib"}
     assert names | {"pyarrow"} <= set(versions)
     assert all(isinstance(value, str) and value for value in versions.values())
+
+
+def test_flow_shows_patients_per_site_and_patients_left_out_per_missing_covariate():
+    from myoild.report.cohort import missing_covariate_table, site_table
+
+    by_site = pd.DataFrame(
+        [
+            ("retrospective", "A", "screened", 7, None),
+            ("retrospective", "A", "excluded", 2, "diagnosis_IBM"),
+            ("retrospective", "A", "analysed", 3, "tacrolimus"),
+            ("retrospective", "A", "analysed", 2, "conventional"),
+            ("retrospective", "B", "screened", 1, None),
+            ("retrospective", "B", "excluded", 0, "diagnosis_IBM"),
+            ("retrospective", "B", "analysed", 0, "tacrolimus"),
+            ("retrospective", "B", "analysed", 1, "conventional"),
+        ],
+        columns=["cohort", "site", "step", "n", "reason"],
+    )
+    text = " ".join(Page(site_table(by_site, Disclosure())).text.split())
+    assert "retrospective A 7 2 Tacrolimus 3, Conventional 2" in text
+    assert "retrospective B 1 0 Tacrolimus 0, Conventional 1" in text
+    diagnostics = pd.DataFrame(
+        {
+            "contrast": ["tacrolimus_vs_conventional", "tacrolimus_vs_azathioprine"],
+            "n_missing_covariates": [4, 0],
+            "missing_by_covariate": ["anti_mda5=3 baseline_ferritin_ug_l=2", ""],
+        }
+    )
+    text = " ".join(Page(missing_covariate_table(diagnostics, Disclosure())).text.split())
+    assert "Tacrolimus vs conventional 4 anti_mda5 3, baseline_ferritin_ug_l 2" in text
+    assert "azathioprine" not in text

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from myoild.adverse_events import adverse_event_table
-from myoild.contract import COHORTS, PROSP_CONTRAST, RETRO_CONTRASTS
+from myoild.contract import COHORTS
 from myoild.derive import derive_cohort
 from myoild.figures.adverse_events import adverse_event_chart
 from myoild.figures.balance import love_plot, ps_overlap
@@ -23,7 +23,7 @@ from myoild.figures.scales import scale_boxplots, scale_group_panels
 from myoild.glucocorticoids import glucocorticoid_sparing
 from myoild.hrct import hrct_deltas, hrct_scores, reader_agreement
 from myoild.scales import scale_summary
-from myoild.derive.groups import START_WINDOW_DAYS
+from myoild.design import PAPER
 from myoild.figures.competing import competing_risks_figure
 from myoild.figures.sensitivity import plot_sensitivity_grid
 from myoild.figures.zph import plot_schoenfeld
@@ -36,6 +36,8 @@ from myoild.tables import table1
 from myoild.tabular import write_parquet, write_tsv
 from myoild.validate import validate_folder, write_report
 from myoild.weighting import WeightingOptions, weigh_contrasts
+
+RETRO_CONTRASTS, PROSP_CONTRAST = PAPER.retrospective_contrasts, PAPER.prospective_contrast
 
 SEED = 7
 N_RETROSPECTIVE = 120
@@ -85,7 +87,7 @@ def build_results(folder: Path, config: dict = CONFIG) -> Path:
     survival = survival_tables(analysis_set, endpoints, weights, ties, diagnostics)
     grid = sensitivity_grid(analysis_set, RETRO_CONTRASTS[0], endpoints["retrospective"], options)
     landmark = [
-        landmark_model_row(analysis_set, contrast, endpoint, options, START_WINDOW_DAYS, ties)
+        landmark_model_row(analysis_set, contrast, endpoint, options, PAPER.treatment_window_days, ties)
         for contrast in RETRO_CONTRASTS
         for endpoint in endpoints["retrospective"]
     ]

@@ -7,7 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from myoild.contract import PROSP_GROUPS, SCALES, SCHEDULED_VISITS
+from myoild.contract import SCALES, SCHEDULED_VISITS
+from myoild.design import PAPER
 from myoild.figures.scales import scale_boxplots, scale_group_panels, significance_label
 from myoild.scales import SCALE_SUMMARY_COLUMNS, scale_summary
 
@@ -66,7 +67,7 @@ def summary(tiny):
 def test_columns_order_and_grid(tiny):
     table = scale_summary(*tiny)
     assert tuple(table.columns[: len(SCALE_SUMMARY_COLUMNS)]) == SCALE_SUMMARY_COLUMNS
-    expected = pd.MultiIndex.from_product([PROSP_GROUPS + ("all",), SCALES, SCHEDULED_VISITS])
+    expected = pd.MultiIndex.from_product([PAPER.groups["prospective"] + ("all",), SCALES, SCHEDULED_VISITS])
     assert list(table.set_index(["group", "scale", "visit"]).index) == list(expected)
     unassessed = table[table["scale"].eq("hama")]
     assert (unassessed["n"] == 0).all() and unassessed["median"].isna().all()

@@ -2,7 +2,9 @@
 
 Rules:
 - patients at risk: the included patients of the group (cohort analysis set);
-- events counted: onset from the index date to index + 365 days inclusive (the 12-month
+- groups: the study design's (``myoild.design``; tacrolimus vs conventional and tacrolimus vs
+  tacrolimus+pirfenidone in the paper's study);
+- events counted: onset from the index date to index + 365 days inclusive (the design's
   follow-up window, DATA_CONTRACT.md "Derived endpoints"); earlier events precede the treatment
   and later ones lie outside the study, and both are left out (``outside_window_events`` in
   ``adverse_event_window_counts``);
@@ -20,13 +22,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from myoild.contract import AE_CATEGORIES, COHORTS, PROSP_GROUPS, RETRO_GROUPS
-from myoild.design import PAPER
+from myoild.contract import AE_CATEGORIES, COHORTS
+from myoild.design import PAPER, StudyDesign
 from myoild.scales import analysed_patients
 from myoild.stats.nonparametric import fisher_exact_p
 
 ANY = "any"
-COHORT_GROUPS = {"retrospective": RETRO_GROUPS, "prospective": PROSP_GROUPS}
 #: Event grade from which an event counts as "grade 3 or worse" (CTCAE).
 SEVERE_GRADE = 3
 #: tables/adverse_events.tsv (RESULTS_CONTRACT.md); extras follow.
@@ -83,15 +84,15 @@ def adverse_event_table(
     adverse_events: pd.DataFrame,
     analysis_set: pd.DataFrame,
     patients: pd.DataFrame,
-    window_days: int = PAPER.followup_days,
+    design: StudyDesign = PAPER,
 ) -> pd.DataFrame:
     """tables/adverse_events.tsv: every cohort x category x group row, zero counts included.
 
     ``patients`` (the normalised patients table) supplies the index dates; events count with onset
-    on days 0 to ``window_days`` (the design's follow-up window). Rules: module docstring.
+    on days 0 to the ``design``'s follow-up window; groups are its groups. Rules: module docstring.
     """
     at_risk = patients_at_risk(analysis_set)
-    events = _events_in_window(adverse_events, at_risk, patients, window_days)
+    events = _events_in_window(adverse_events, at_risk, patients, design.followup_days)
     events = events[events["in_window"]]
     events = events.assign(
         grade3plus=events["ctcae_grade"].astype("float64").ge(SEVERE_GRADE),
@@ -112,7 +113,7 @@ def adverse_event_table(
             (cohort, category, group)
             for cohort in COHORTS
             for category in (*AE_CATEGORIES, ANY)
-            for group in COHORT_GROUPS[cohort]
+            for group in design.groups[cohort]
         ],
         names=keys,
     )

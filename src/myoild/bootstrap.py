@@ -2,7 +2,8 @@
 the weights, refit the weighted Cox model; percentile confidence intervals (Efron & Tibshirani
 1993, ch. 13; Austin 2016 for bootstrapping IPTW survival analyses).
 
-Replicate ``i`` of contrast number ``c`` draws from ``numpy.random.SeedSequence(seed,
+Replicate ``i`` of contrast number ``c`` (its position in the study's retrospective contrasts, as
+the bootstrap rule passes them) draws from ``numpy.random.SeedSequence(seed,
 spawn_key=(c, i))`` alone, so its resample does not depend on how replicates are chunked or in
 which order chunks run. With ``stratify="treatment"`` each treatment group is resampled to its own
 size; with ``"none"`` the whole contrast is. A replicate whose fit fails (no event in a treatment
@@ -25,7 +26,6 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from myoild.contract import RETRO_CONTRASTS
 from myoild.design import PAPER
 from myoild.contrasts import contrast_groups, contrast_patients
 from myoild.stats import (
@@ -162,7 +162,7 @@ def bootstrap_chunk(
     rows = []
     for contrast in contrasts:
         data = _Contrast(analysis_set, contrast, endpoints, options, horizon_days, strata)
-        number = RETRO_CONTRASTS.index(contrast)
+        number = contrasts.index(contrast)
         for replicate in replicates:
             counts = replicate_counts(data.treated, seed, number, replicate, stratify)
             for endpoint, values in _replicate(data, counts, ties).items():

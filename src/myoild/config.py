@@ -40,7 +40,8 @@ def first_unusable_value(config: dict, schema_path: str | Path) -> str | None:
     low < high; ``propensity.stabilized`` with an estimand other than ATE (stabilised weights are
     defined for the ATE only); ``bootstrap.replicates`` from 1 to ``MIN_BOOTSTRAP_REPLICATES - 1``;
     ``study.treatment_window_days`` not shorter than ``study.followup_days`` (the groups and the
-    landmark need follow-up after the window). (``missing.imputations`` below 2, which leaves
+    landmark need follow-up after the window); ``study.comparators`` naming ``study.treatment``, or
+    ``study.add_on`` the treatment itself (a drug cannot be compared with itself). (``missing.imputations`` below 2, which leaves
     Rubin's rules no between-imputation variance, is refused by the schema's own minimum.)
     """
     config = with_defaults(config, _schema(schema_path))
@@ -69,6 +70,16 @@ def first_unusable_value(config: dict, schema_path: str | Path) -> str | None:
             f"config error at study.treatment_window_days: {study['treatment_window_days']} days is not shorter "
             f"than study.followup_days ({study['followup_days']}): no follow-up would remain after the "
             "treatment-start window"
+        )
+    if study["treatment"] in study["comparators"]:
+        return (
+            f"config error at study.comparators: {study['comparators']} names the treatment {study['treatment']!r}; "
+            "a per-drug contrast compares the treatment with another immunosuppressant"
+        )
+    if study["add_on"] == study["treatment"]:
+        return (
+            f"config error at study.add_on: {study['add_on']!r} is the treatment itself; name the drug added to it "
+            "in the prospective cohort (e.g. pirfenidone)"
         )
     return None
 

@@ -80,18 +80,11 @@ AE_CATEGORIES = (
     "other",
 )
 
-# Results contract names.
-RETRO_GROUPS = ("tacrolimus", "conventional")
-PROSP_GROUPS = ("tacrolimus", "tacrolimus+pirfenidone")
-PER_DRUG_COMPARATORS = ("cyclophosphamide", "methotrexate", "azathioprine")
-RETRO_CONTRASTS = ("tacrolimus_vs_conventional",) + tuple(
-    f"tacrolimus_vs_{drug}" for drug in PER_DRUG_COMPARATORS
-)
-PROSP_CONTRAST = "tacrolimus+pirfenidone_vs_tacrolimus"
+# Results contract names (the group and contrast names of a study: myoild.design).
+#: Drugs a study may add on top of its treatment in the prospective cohort (config ``study.add_on``).
+ADD_ON_DRUGS = IMMUNOSUPPRESSANTS + ("hydroxychloroquine", "pirfenidone")
 ENDPOINTS = ("death", "relapse", "respiratory_relapse")
 RELAPSE_CRITERIA = ("biomarker", "radiological", "glucocorticoid")
-#: Follow-up window in days (data contract, derived endpoints).
-WINDOW_DAYS = 365
 
 # Covariates a propensity model may adjust for (config ``propensity.covariates``).
 #: Columns of the patients table, by the dtype of the normalised table.

@@ -1,47 +1,73 @@
 """The treatment contrasts of the study (results contract): who is compared with whom.
 
-- ``tacrolimus_vs_conventional``: included retrospective patients, tacrolimus (treated) vs
-  conventional immunosuppressants (paper, Table 1 and Figure 1);
-- ``tacrolimus_vs_<drug>``: the tacrolimus group vs the conventional patients whose main agent is
-  ``<drug>`` (cyclophosphamide, methotrexate, azathioprine; paper, Supplementary Figure 2);
-- ``tacrolimus+pirfenidone_vs_tacrolimus``: included prospective patients, combination (treated)
-  vs tacrolimus alone (paper, Figure 3D-E).
+A contrast's name says it all (``myoild.design``, paper's names for the default study):
+
+- ``<treatment>_vs_conventional`` (``tacrolimus_vs_conventional``): included retrospective
+  patients, the treatment group vs conventional immunosuppressants (paper, Table 1 and Figure 1);
+- ``<treatment>_vs_<drug>`` (``tacrolimus_vs_methotrexate``): the treatment group vs the
+  conventional patients whose main agent is ``<drug>`` (paper, Supplementary Figure 2);
+- ``<treatment>+<add_on>_vs_<treatment>`` (``tacrolimus+pirfenidone_vs_tacrolimus``): included
+  prospective patients, the combination (treated) vs the treatment alone (paper, Figure 3D-E).
 
 The first group of a contrast is coded ``treated = 1``, so a hazard ratio below 1 favours it.
 """
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import pandas as pd
 
-from myoild.contract import PER_DRUG_COMPARATORS, PROSP_CONTRAST, RETRO_CONTRASTS
+from myoild.contract import ADD_ON_DRUGS, IMMUNOSUPPRESSANTS
+from myoild.design import CONVENTIONAL
+
+
+class Contrast(NamedTuple):
+    """A contrast read from its name: cohort, treated group, comparator group, and the comparator's
+    main agent for a per-drug contrast (None otherwise)."""
+
+    cohort: str
+    treated: str
+    comparator: str
+    comparator_agent: str | None
+
+
+def parse_contrast(contrast: str) -> Contrast:
+    """The ``Contrast`` of a name of the module docstring's forms; ValueError for any other name."""
+    first, _, second = contrast.partition("_vs_")
+    treatment, plus, add_on = first.partition("+")
+    if treatment in IMMUNOSUPPRESSANTS:
+        if plus and add_on in ADD_ON_DRUGS and add_on != treatment and second == treatment:
+            return Contrast("prospective", first, second, None)
+        if not plus and second == CONVENTIONAL:
+            return Contrast("retrospective", first, second, None)
+        if not plus and second in IMMUNOSUPPRESSANTS and second != treatment:
+            return Contrast("retrospective", first, second, second)
+    raise ValueError(
+        f"unknown contrast {contrast!r}: expected <treatment>_vs_conventional, <treatment>_vs_<drug> or "
+        "<treatment>+<add_on>_vs_<treatment> with immunosuppressants of the data contract"
+    )
 
 
 def contrast_cohort(contrast: str) -> str:
     """``retrospective`` or ``prospective``."""
-    if contrast in RETRO_CONTRASTS:
-        return "retrospective"
-    if contrast == PROSP_CONTRAST:
-        return "prospective"
-    raise ValueError(f"unknown contrast {contrast!r}; known: {RETRO_CONTRASTS + (PROSP_CONTRAST,)}")
+    return parse_contrast(contrast).cohort
 
 
 def contrast_groups(contrast: str) -> tuple[str, str]:
     """(first, second) group labels as written in the contrast's name."""
-    contrast_cohort(contrast)
-    first, second = contrast.split("_vs_")
-    return first, second
+    parsed = parse_contrast(contrast)
+    return parsed.treated, parsed.comparator
 
 
 def contrast_patients(analysis_set: pd.DataFrame, contrast: str) -> pd.DataFrame:
     """The included patients of ``contrast`` with a 0/1 ``treated`` column and a ``arm`` label
     (the contrast's group name: e.g. ``methotrexate`` for the comparator of a per-drug contrast),
     in patient order."""
-    cohort = contrast_cohort(contrast)
-    first, second = contrast_groups(contrast)
+    cohort, first, second, agent = parse_contrast(contrast)
     patients = analysis_set[analysis_set["included"].astype(bool) & (analysis_set["cohort"] == cohort)]
-    if second in PER_DRUG_COMPARATORS:
-        comparator = (patients["group"] == "conventional") & (patients["main_agent"] == second)
+    if agent is not None:
+        comparator = (patients["group"] == CONVENTIONAL) & (patients["main_agent"] == agent)
     else:
         comparator = patients["group"] == second
     chosen = patients[(patients["group"] == first) | comparator].copy()

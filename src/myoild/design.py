@@ -14,6 +14,15 @@ The paper's design is the default (Chen et al. 2022; data contract, "Derived end
   the baseline-visit value.
 - ``relapse_gc_mg_kg`` (0.5): relapse criterion (iii), prednisolone-equivalent dose strictly above
   this many mg/kg/day where the preceding visit's was not.
+- ``treatment`` (tacrolimus): the studied immunosuppressant. Retrospective groups: ``<treatment>``
+  (it alone started in the treatment window) vs ``conventional`` (other immunosuppressants,
+  without it); prospective groups: ``<treatment>`` vs ``<treatment>+<add_on>``.
+- ``comparators`` (cyclophosphamide, methotrexate, azathioprine): the per-drug contrasts,
+  ``<treatment>_vs_<drug>``: the conventional patients whose main agent is ``<drug>``.
+- ``add_on`` (pirfenidone): the prospective add-on, contrast ``<treatment>+<add_on>_vs_<treatment>``.
+
+Contrast names follow the results contract's pattern: ``<treated group>_vs_<comparator>``, the
+treated group first (``myoild.contrasts`` reads a contrast's patients from its name).
 
 ``myoild.contract`` keeps only what the data contract itself fixes (allowed values).
 """
@@ -21,6 +30,9 @@ The paper's design is the default (Chen et al. 2022; data contract, "Derived end
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+
+#: The retrospective comparison group: immunosuppressants other than the studied treatment.
+CONVENTIONAL = "conventional"
 
 #: Numbers at risk are shown at these fractions of the follow-up window (day 0, quarters, end).
 AT_RISK_FRACTIONS = (0.0, 0.25, 0.5, 0.75, 1.0)
@@ -35,15 +47,56 @@ class StudyDesign:
     baseline_window_days: int = 14
     relapse_lab_ratio: float = 2.0
     relapse_gc_mg_kg: float = 0.5
+    treatment: str = "tacrolimus"
+    comparators: tuple[str, ...] = ("cyclophosphamide", "methotrexate", "azathioprine")
+    add_on: str = "pirfenidone"
 
     @classmethod
     def from_config(cls, study: dict | None) -> StudyDesign:
         """The design of the config's ``study`` section (missing keys take the paper's values)."""
-        study = study or {}
+        study = dict(study or {})
+        if "comparators" in study:
+            study["comparators"] = tuple(study["comparators"])
         return cls(**{name: study[name] for name in cls.__dataclass_fields__ if name in study})
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+    @property
+    def combination(self) -> str:
+        """The prospective add-on group, ``<treatment>+<add_on>``."""
+        return f"{self.treatment}+{self.add_on}"
+
+    @property
+    def groups(self) -> dict[str, tuple[str, str]]:
+        """Each cohort's two groups, in the order of its tables (retrospective: treated first;
+        prospective: the treatment alone first)."""
+        return {"retrospective": (self.treatment, CONVENTIONAL), "prospective": (self.treatment, self.combination)}
+
+    @property
+    def treated_group(self) -> dict[str, str]:
+        """Each cohort's treated group (``treated = 1``, a contrast's first group)."""
+        return {"retrospective": self.treatment, "prospective": self.combination}
+
+    @property
+    def main_contrast(self) -> str:
+        """``<treatment>_vs_conventional``: the paper's main comparison."""
+        return f"{self.treatment}_vs_{CONVENTIONAL}"
+
+    @property
+    def retrospective_contrasts(self) -> tuple[str, ...]:
+        """The main contrast, then one per comparator drug in the configured order."""
+        return (self.main_contrast, *(f"{self.treatment}_vs_{drug}" for drug in self.comparators))
+
+    @property
+    def prospective_contrast(self) -> str:
+        """``<treatment>+<add_on>_vs_<treatment>``."""
+        return f"{self.combination}_vs_{self.treatment}"
+
+    @property
+    def contrasts(self) -> tuple[str, ...]:
+        """Every contrast: the retrospective ones, then the prospective one."""
+        return (*self.retrospective_contrasts, self.prospective_contrast)
 
     @property
     def at_risk_days(self) -> tuple[int, ...]:

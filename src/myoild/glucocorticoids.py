@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from myoild.scales import PROSPECTIVE_GROUPS_AND_ALL, analysed_patients, with_all_group
+from myoild.design import PAPER, StudyDesign
+from myoild.scales import analysed_patients, prospective_groups_and_all, with_all_group
 from myoild.stats.nonparametric import median_quartiles, wilcoxon_signed_rank
 
 #: Derived per patient by myoild.derive (analysis set): the dose on the index date, and the dose of
@@ -47,8 +48,8 @@ GLUCOCORTICOID_COLUMNS = (
 )
 
 
-def glucocorticoid_sparing(analysis_set: pd.DataFrame) -> pd.DataFrame:
-    """Start vs last dose per prospective group and ``all``: the patients analysed (``n``: with both
+def glucocorticoid_sparing(analysis_set: pd.DataFrame, design: StudyDesign = PAPER) -> pd.DataFrame:
+    """Start vs last dose per prospective group of the ``design`` and ``all``: the patients analysed (``n``: with both
     doses, of ``n_patients``), median and quartiles (R type 7) of each dose over those patients, the
     paired Wilcoxon p-value and its variant (``exact`` or ``normal_cc``)."""
     patients = analysed_patients(analysis_set, "prospective").merge(
@@ -59,7 +60,7 @@ def glucocorticoid_sparing(analysis_set: pd.DataFrame) -> pd.DataFrame:
     )
     n_patients = doses.groupby("group").size()
     paired = doses.dropna(subset=["start_mg_day", "last_mg_day"])
-    summary = pd.DataFrame({"n_patients": n_patients}).reindex(list(PROSPECTIVE_GROUPS_AND_ALL))
+    summary = pd.DataFrame({"n_patients": n_patients}).reindex(list(prospective_groups_and_all(design)))
     summary.index.name = "group"
     for dose, prefix in (("start_mg_day", "start"), ("last_mg_day", "last")):
         quartiles = median_quartiles(paired, dose, ["group"])[["n", "median", "q1", "q3"]]

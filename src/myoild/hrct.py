@@ -19,8 +19,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from myoild.contract import HRCT_FEATURES, HRCT_TIMEPOINTS, LOBES, PROSP_GROUPS
-from myoild.scales import ALL, PROSPECTIVE_GROUPS_AND_ALL, analysed_patients, with_all_group
+from myoild.contract import HRCT_FEATURES, HRCT_TIMEPOINTS, LOBES
+from myoild.design import PAPER, StudyDesign
+from myoild.scales import ALL, analysed_patients, prospective_groups_and_all, with_all_group
 from myoild.stats.agreement import KAPPA_WEIGHTINGS, icc_absolute_agreement, weighted_kappa
 from myoild.stats.nonparametric import mann_whitney, median_quartiles, wilcoxon_signed_rank
 
@@ -144,10 +145,12 @@ def hrct_change_exclusions(scores: pd.DataFrame, analysis_set: pd.DataFrame) -> 
     return excluded[["patient_id", "group", "reason"]].reset_index(drop=True)
 
 
-def hrct_deltas(scores: pd.DataFrame, analysis_set: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def hrct_deltas(
+    scores: pd.DataFrame, analysis_set: pd.DataFrame, design: StudyDesign = PAPER
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """tables/hrct_deltas.tsv and the counted exclusions.
 
-    Deltas: per group (the two prospective groups, then ``all``) and feature (``total`` first, as
+    Deltas: per group (the ``design``'s two prospective groups, then ``all``) and feature (``total`` first, as
     Figure 4A): n, mean and SD (n - 1) at baseline and 12 months, mean change (12 months - baseline),
     ``p_within`` (paired Wilcoxon signed-rank, 12 months vs baseline) and ``p_between``
     (Mann-Whitney between the two groups on the changes; on the group rows, empty on ``all``);
@@ -187,7 +190,7 @@ def hrct_deltas(scores: pd.DataFrame, analysis_set: pd.DataFrame) -> tuple[pd.Da
     within = {key: wilcoxon_signed_rank(block["m12"], block["baseline"]) for key, block in grouped}
     summary["p_within"] = [within[key].p_value for key in summary.index]
     summary["p_within_method"] = [within[key].method for key in summary.index]
-    first, second = PROSP_GROUPS
+    first, second = design.groups["prospective"]
     deltas = {key: block["delta"] for key, block in grouped}
     between = {
         feature: mann_whitney(deltas.get((first, feature), []), deltas.get((second, feature), []))
@@ -195,7 +198,7 @@ def hrct_deltas(scores: pd.DataFrame, analysis_set: pd.DataFrame) -> tuple[pd.Da
     }
 
     order = [TOTAL, *HRCT_FEATURES]
-    grid = pd.MultiIndex.from_product([PROSPECTIVE_GROUPS_AND_ALL, order], names=by)
+    grid = pd.MultiIndex.from_product([prospective_groups_and_all(design), order], names=by)
     summary = summary.reindex(grid).reset_index()
     on_groups = ~summary["group"].eq(ALL)
     summary["p_between"] = [between[f].p_value for f in summary["feature"]]
@@ -204,11 +207,11 @@ def hrct_deltas(scores: pd.DataFrame, analysis_set: pd.DataFrame) -> tuple[pd.Da
     summary["n"] = summary["n"].fillna(0).astype("Int64")
     for column in ("p_within_method", "p_between_method"):
         summary[column] = summary[column].astype(object).where(summary[column].notna(), None)
-    return summary[list(HRCT_DELTA_COLUMNS + HRCT_DELTA_EXTRAS)], _count_exclusions(excluded)
+    return summary[list(HRCT_DELTA_COLUMNS + HRCT_DELTA_EXTRAS)], _count_exclusions(excluded, (first, second))
 
 
-def _count_exclusions(excluded: pd.DataFrame) -> pd.DataFrame:
-    grid = pd.MultiIndex.from_product([PROSP_GROUPS, EXCLUSION_REASONS], names=["group", "reason"])
+def _count_exclusions(excluded: pd.DataFrame, groups: tuple[str, str]) -> pd.DataFrame:
+    grid = pd.MultiIndex.from_product([groups, EXCLUSION_REASONS], names=["group", "reason"])
     grouped = excluded.groupby(["group", "reason"])["patient_id"]
     counts = pd.DataFrame({"n": grouped.size(), "patient_ids": grouped.agg(lambda ids: ",".join(sorted(ids)))})
     counts = counts.reindex(grid).reset_index()

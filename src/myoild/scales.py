@@ -22,11 +22,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from myoild.contract import PROSP_GROUPS, SCALES, SCHEDULED_VISITS
+from myoild.contract import SCALES, SCHEDULED_VISITS
+from myoild.design import PAPER, StudyDesign
 from myoild.stats.nonparametric import mann_whitney, median_quartiles, wilcoxon_signed_rank
 
 ALL = "all"
-PROSPECTIVE_GROUPS_AND_ALL = PROSP_GROUPS + (ALL,)
 POST_BASELINE_VISITS = SCHEDULED_VISITS[1:]
 #: tables/scales.tsv (RESULTS_CONTRACT.md); extras follow.
 SCALE_SUMMARY_COLUMNS = (
@@ -104,9 +104,14 @@ def _tests_against_baseline(wide: pd.DataFrame) -> pd.DataFrame:
     return tests.set_index(["group", "scale", "visit"])
 
 
-def _tests_between_groups(wide: pd.DataFrame, name: str) -> pd.DataFrame:
-    """Mann-Whitney test between the two prospective groups per scale and visit column of ``wide``."""
-    first, second = PROSP_GROUPS
+def prospective_groups_and_all(design: StudyDesign) -> tuple[str, str, str]:
+    """The design's two prospective groups, then ``all`` (the row order of the prospective tables)."""
+    return (*design.groups["prospective"], ALL)
+
+
+def _tests_between_groups(wide: pd.DataFrame, name: str, groups: tuple[str, str]) -> pd.DataFrame:
+    """Mann-Whitney test between the two prospective ``groups`` per scale and visit column of ``wide``."""
+    first, second = groups
     empty = pd.Series(dtype=float)
     rows = []
     for scale, block in wide.groupby(level="scale", sort=False):
@@ -119,8 +124,9 @@ def _tests_between_groups(wide: pd.DataFrame, name: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["scale", "visit", name, f"{name}_method"]).set_index(["scale", "visit"])
 
 
-def scale_summary(visits: pd.DataFrame, analysis_set: pd.DataFrame) -> pd.DataFrame:
-    """tables/scales.tsv: one row per group (the two prospective groups, then ``all``), scale and visit.
+def scale_summary(visits: pd.DataFrame, analysis_set: pd.DataFrame, design: StudyDesign = PAPER) -> pd.DataFrame:
+    """tables/scales.tsv: one row per group (the ``design``'s two prospective groups, then ``all``),
+    scale and visit.
 
     Every combination is present (n = 0 and empty statistics where nobody was assessed), in contract
     order of groups, scales and visits. Rules: see the module docstring.
@@ -131,7 +137,7 @@ def scale_summary(visits: pd.DataFrame, analysis_set: pd.DataFrame) -> pd.DataFr
     change_long = change.stack(future_stack=True).rename("value").reset_index()
 
     grid = pd.MultiIndex.from_product(
-        [PROSPECTIVE_GROUPS_AND_ALL, SCALES, SCHEDULED_VISITS], names=["group", "scale", "visit"]
+        [prospective_groups_and_all(design), SCALES, SCHEDULED_VISITS], names=["group", "scale", "visit"]
     )
     by = ["group", "scale", "visit"]
     summary = median_quartiles(values, "value", by).reindex(grid)
@@ -140,8 +146,9 @@ def scale_summary(visits: pd.DataFrame, analysis_set: pd.DataFrame) -> pd.DataFr
     summary = summary.join(change_summary).join(_tests_against_baseline(wide))
 
     in_groups = wide.index.get_level_values("group") != ALL
-    between = _tests_between_groups(wide[in_groups], "p_between_groups").join(
-        _tests_between_groups(change[in_groups], "p_between_groups_change")
+    groups = design.groups["prospective"]
+    between = _tests_between_groups(wide[in_groups], "p_between_groups", groups).join(
+        _tests_between_groups(change[in_groups], "p_between_groups_change", groups)
     )
     summary = summary.reset_index().merge(between.reset_index(), on=["scale", "visit"], how="left")
     # A between-group test belongs to the two group rows, not to all patients together.

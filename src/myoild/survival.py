@@ -24,7 +24,6 @@ import pandas as pd
 from myoild.absolute_effects import COLUMNS as ABSOLUTE_COLUMNS
 from myoild.absolute_effects import absolute_effect_rows, outcome_incidence
 from myoild.competing_risks import CIF_COLUMNS, competing_status, fine_gray_fields, incidence_at, incidence_rows, relapse_endpoint
-from myoild.contract import PROSP_CONTRAST
 from myoild.design import PAPER, StudyDesign
 from myoild.contrasts import contrast_cohort, contrast_groups, contrast_patients
 from myoild.cox_rows import endpoint_fields
@@ -299,8 +298,8 @@ def survival_tables(
     design: StudyDesign = PAPER,
     strata: tuple[str, ...] = (),
 ) -> SurvivalResults:
-    """Every contrast that has ``weights`` (IPTW and unadjusted models) and the prospective contrast
-    when it has none (unadjusted models only), each for the endpoints of its cohort
+    """Every contrast that has ``weights`` (IPTW and unadjusted models) and the ``design``'s
+    prospective contrast when it has none (unadjusted models only), each for the endpoints of its cohort
     (``endpoints[cohort]``). The weighting stage's ``diagnostics``
     (``tables/weight_diagnostics.tsv``) give each contrast's ``failed_diagnostics`` (the
     ``warnings`` of its rows) and, for one that could not be weighted, ``not_estimable``."""
@@ -317,10 +316,10 @@ def survival_tables(
         )
         for contrast, contrast_weights in weights.items()
     ]
-    if PROSP_CONTRAST not in weights:
+    if design.prospective_contrast not in weights:
         results.append(
             contrast_survival(
-                analysis_set, PROSP_CONTRAST, endpoints["prospective"], None, ties, design=design, strata=strata
+                analysis_set, design.prospective_contrast, endpoints["prospective"], None, ties, design=design, strata=strata
             )
         )
     parts = {

@@ -7,7 +7,8 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 from myoild.config import first_config_error, first_unusable_value
-from myoild.contract import COHORTS, PROSP_CONTRAST, RETRO_CONTRASTS, TABLES
+from myoild.contract import COHORTS, TABLES
+from myoild.design import StudyDesign
 from myoild.provenance import code_hash, content_hash
 
 #: The repository: two folders above this file (workflow/rules/common.smk), whichever Snakefile runs
@@ -23,6 +24,10 @@ if unusable := first_unusable_value(config, CONFIG_SCHEMA):
     raise WorkflowError(unusable)
 
 RESULTS = config["results_dir"].rstrip("/")
+#: The study's groups and contrasts (config ``study``; the paper's by default).
+DESIGN = StudyDesign.from_config(config["study"])
+RETRO_CONTRASTS = DESIGN.retrospective_contrasts
+PROSP_CONTRAST = DESIGN.prospective_contrast
 #: Rule logs and benchmarks of this run: <logs_dir>/<name of the results folder>, so that runs into
 #: different results folders keep theirs apart (the absolute path gives "." and "../x" a name).
 LOGS = f"{config['logs_dir'].rstrip('/')}/{Path(os.path.abspath(RESULTS)).name}"
@@ -127,6 +132,7 @@ def final_outputs():
         *VALIDATED.values(),
         ANALYSIS_SET,
         f"{RESULTS}/cohort/flow.tsv",
+        f"{RESULTS}/cohort/flow_by_site.tsv",
         *expand(f"{RESULTS}/weights/{{contrast}}.parquet", contrast=WEIGHTED_CONTRASTS),
         f"{RESULTS}/survival/models.tsv",
         f"{RESULTS}/survival/absolute_effects.tsv",

@@ -7,6 +7,7 @@ rule derive:
     output:
         analysis_set=ANALYSIS_SET,
         flow=f"{RESULTS}/cohort/flow.tsv",
+        flow_by_site=f"{RESULTS}/cohort/flow_by_site.tsv",
     log:
         f"{LOGS}/derive.log",
     benchmark:
@@ -45,6 +46,7 @@ rule table1:
         continuous_test=config["tables"]["continuous_test"],
         min_cell_count=config["report"]["min_cell_count"],
         covariates=config["propensity"]["covariates"],
+        study=config["study"],
         code=package_code("table1"),
     script:
         "../scripts/table1.py"

@@ -33,6 +33,7 @@ rule hrct_deltas:
     conda:
         "../envs/myoild.yaml"
     params:
+        study=config["study"],
         code=package_code("hrct_deltas"),
     script:
         "../scripts/hrct_deltas.py"

@@ -14,6 +14,7 @@ rule scales:
     conda:
         "../envs/myoild.yaml"
     params:
+        study=config["study"],
         code=package_code("scales"),
     script:
         "../scripts/scales.py"
@@ -31,6 +32,7 @@ rule glucocorticoids:
     conda:
         "../envs/myoild.yaml"
     params:
+        study=config["study"],
         code=package_code("glucocorticoids"),
     script:
         "../scripts/glucocorticoids.py"

@@ -3,6 +3,7 @@
 import pandas as pd
 
 from myoild.adverse_events import adverse_event_table
+from myoild.design import StudyDesign
 from myoild.pipeline import rule_log
 from myoild.tabular import write_tsv
 
@@ -11,6 +12,6 @@ with rule_log(snakemake.log[0]):
         pd.read_parquet(snakemake.input.adverse_events),
         pd.read_parquet(snakemake.input.analysis_set),
         pd.read_parquet(snakemake.input.patients),
-        snakemake.params.study["followup_days"],
+        StudyDesign.from_config(snakemake.params.study),
     )
     write_tsv(table, snakemake.output.table)

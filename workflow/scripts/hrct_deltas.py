@@ -2,13 +2,16 @@
 
 import pandas as pd
 
+from myoild.design import StudyDesign
 from myoild.hrct import hrct_deltas
 from myoild.pipeline import rule_log
 from myoild.tabular import write_tsv
 
 with rule_log(snakemake.log[0]):
     deltas, exclusions = hrct_deltas(
-        pd.read_parquet(snakemake.input.scores), pd.read_parquet(snakemake.input.analysis_set)
+        pd.read_parquet(snakemake.input.scores),
+        pd.read_parquet(snakemake.input.analysis_set),
+        StudyDesign.from_config(snakemake.params.study),
     )
     write_tsv(deltas, snakemake.output.deltas)
     write_tsv(exclusions, snakemake.output.exclusions)

@@ -2,10 +2,15 @@
 
 import pandas as pd
 
+from myoild.design import StudyDesign
 from myoild.pipeline import rule_log
 from myoild.scales import scale_summary
 from myoild.tabular import write_tsv
 
 with rule_log(snakemake.log[0]):
-    table = scale_summary(pd.read_parquet(snakemake.input.visits), pd.read_parquet(snakemake.input.analysis_set))
+    table = scale_summary(
+        pd.read_parquet(snakemake.input.visits),
+        pd.read_parquet(snakemake.input.analysis_set),
+        StudyDesign.from_config(snakemake.params.study),
+    )
     write_tsv(table, snakemake.output.scales)

@@ -3,6 +3,7 @@
 import pandas as pd
 
 from myoild.contract import TABLES
+from myoild.design import StudyDesign
 from myoild.disclosure import Disclosure
 from myoild.pipeline import rule_log
 from myoild.tables import table1, table1_markdown
@@ -14,7 +15,9 @@ with rule_log(snakemake.log[0]):
     hrct_scores = pd.read_parquet(snakemake.input.hrct_scores) if "hrct_scores" in snakemake.input.keys() else None
     rules = {"categorical_test": snakemake.params.categorical_test, "continuous_test": snakemake.params.continuous_test}
     covariates = tuple(snakemake.params.covariates)
-    table = table1(analysis_set, tables, snakemake.wildcards.cohort, hrct_scores=hrct_scores, **rules, covariates=covariates)
+    design = StudyDesign.from_config(snakemake.params.study)
+    cohort = snakemake.wildcards.cohort
+    table = table1(analysis_set, tables, cohort, hrct_scores=hrct_scores, **rules, covariates=covariates, design=design)
     write_tsv(table, snakemake.output.tsv)
     disclosure = Disclosure(min_cell_count=snakemake.params.min_cell_count)
-    write_text(table1_markdown(table, **rules, disclosure=disclosure), snakemake.output.md)
+    write_text(table1_markdown(table, **rules, disclosure=disclosure, design=design), snakemake.output.md)

@@ -21,20 +21,20 @@ from myoild.contract import BASELINE_LABS, COHORTS, ENDPOINTS, PATIENT_COVARIATE
 from myoild.design import PAPER, StudyDesign
 from myoild.derive.covariates import DOSE_ISSUES, initial_prednisolone_dose, rescue_therapies
 from myoild.derive.endpoints import endpoints
-from myoild.derive.flow import FlowError, check_flow, patient_flow
-from myoild.derive.groups import PROSPECTIVE_TREATMENT_NOTES, treatment_groups
+from myoild.derive.flow import FlowError, check_flow, patient_flow, site_flow
+from myoild.derive.groups import prospective_treatment_notes, treatment_groups
 from myoild.derive.keys import PatientAxis, optional_column
-from myoild.derive.screening import EXCLUSION_REASONS, eligibility_exclusions, first_reason, withdrawal_exclusions
+from myoild.derive.screening import eligibility_exclusions, exclusion_reasons, first_reason, withdrawal_exclusions
 
 __all__ = [
     "ANALYSIS_SET_COLUMNS",
-    "EXCLUSION_REASONS",
     "EXTRA_COLUMNS",
     "Derivation",
     "FlowError",
     "check_flow",
     "derive_cohort",
     "patient_flow",
+    "site_flow",
 ]
 
 #: RESULTS_CONTRACT.md, ``cohort/analysis_set.parquet``, in this order.
@@ -93,13 +93,13 @@ class Derivation:
     notes: pd.DataFrame
 
 
-def _notes(analysis_set: pd.DataFrame) -> pd.DataFrame:
+def _notes(analysis_set: pd.DataFrame, treatment: str) -> pd.DataFrame:
     rows = []
     for cohort in COHORTS:
         part = analysis_set[analysis_set["cohort"] == cohort]
         possible = [("initial_pred_issue", DOSE_ISSUES)]
         if cohort == "prospective":
-            possible.append(("treatment_note", PROSPECTIVE_TREATMENT_NOTES))
+            possible.append(("treatment_note", prospective_treatment_notes(treatment)))
         for column, notes in possible:
             for note in notes:
                 flagged = (part[column] == note).to_numpy()
@@ -119,7 +119,7 @@ def derive_cohort(tables: dict[str, pd.DataFrame], design: StudyDesign = PAPER) 
     if unknown:
         raise ValueError(f"patients: unknown cohort values {unknown}")
 
-    groups = treatment_groups(patients, medications, design.treatment_window_days)
+    groups = treatment_groups(patients, medications, design)
     eligibility = eligibility_exclusions(patients)
     treatment = groups["treatment_exclusion"].to_numpy(dtype=object)
     reason = first_reason(eligibility, treatment, withdrawal_exclusions(patients))
@@ -159,6 +159,6 @@ def derive_cohort(tables: dict[str, pd.DataFrame], design: StudyDesign = PAPER) 
 
     if len(analysis_set) != len(tables["patients"]) or not np.array_equal(analysis_set["patient_id"], axis.ids):
         raise FlowError("analysis set does not hold every patient of `patients` exactly once")
-    flow = patient_flow(analysis_set)
-    check_flow(analysis_set, flow)
-    return Derivation(analysis_set=analysis_set, flow=flow, notes=_notes(analysis_set))
+    flow = patient_flow(analysis_set, design)
+    check_flow(analysis_set, flow, design)
+    return Derivation(analysis_set=analysis_set, flow=flow, notes=_notes(analysis_set, design.treatment))

@@ -1,40 +1,57 @@
 """Patient flow (``cohort/flow.tsv``) and the check that no patient is lost between screening and analysis.
 
 Scheme, per cohort in ``contract.COHORTS`` order: one ``screened`` row (``reason`` null), one
-``excluded`` row per exclusion reason the cohort can have (``screening.EXCLUSION_REASONS``, in
+``excluded`` row per exclusion reason the cohort can have (``screening.exclusion_reasons``, in
 screening order, zero counts included so the table's shape does not depend on the data), one
-``analysed`` row per group (``reason`` = group name). Per cohort:
+``analysed`` row per group of the study design (``reason`` = group name). Per cohort:
 screened = sum(excluded) + sum(analysed).
+
+``cohort/flow_by_site.tsv`` (``site_flow``) is the same table for the patients of each site, with
+a ``site`` column: per site the counts add up the same way, and over the sites they add up to the
+flow's.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from myoild.contract import COHORTS, PROSP_GROUPS, RETRO_GROUPS
-from myoild.derive.screening import EXCLUSION_REASONS
+from myoild.contract import COHORTS
+from myoild.derive.screening import exclusion_reasons
+from myoild.design import PAPER, StudyDesign
 
-GROUPS = {"retrospective": RETRO_GROUPS, "prospective": PROSP_GROUPS}
 FLOW_COLUMNS = ("cohort", "step", "n", "reason")
+SITE_FLOW_COLUMNS = ("cohort", "site", "step", "n", "reason")
 
 
 class FlowError(ValueError):
     """The analysis set and the flow disagree, or a patient would be lost."""
 
 
-def patient_flow(analysis_set: pd.DataFrame) -> pd.DataFrame:
+def patient_flow(analysis_set: pd.DataFrame, design: StudyDesign = PAPER) -> pd.DataFrame:
     """The flow table (``cohort, step, n, reason``) counted from the analysis set."""
+    reasons_of, groups_of = exclusion_reasons(design), design.groups
     rows = []
     for cohort in COHORTS:
         part = analysis_set[analysis_set["cohort"] == cohort]
         reasons = part["exclusion_reason"].value_counts()
         groups = part.loc[part["included"], "group"].value_counts()
         rows.append((cohort, "screened", len(part), None))
-        rows += [(cohort, "excluded", int(reasons.get(reason, 0)), reason) for reason in EXCLUSION_REASONS[cohort]]
-        rows += [(cohort, "analysed", int(groups.get(group, 0)), group) for group in GROUPS[cohort]]
+        rows += [(cohort, "excluded", int(reasons.get(reason, 0)), reason) for reason in reasons_of[cohort]]
+        rows += [(cohort, "analysed", int(groups.get(group, 0)), group) for group in groups_of[cohort]]
     flow = pd.DataFrame(rows, columns=list(FLOW_COLUMNS))
     flow["n"] = flow["n"].astype("int64")
     return flow
+
+
+def site_flow(analysis_set: pd.DataFrame, design: StudyDesign = PAPER) -> pd.DataFrame:
+    """``patient_flow`` of each site's patients (sites sorted), with the ``site`` column second."""
+    parts = [
+        patient_flow(patients, design).assign(site=site)
+        for site, patients in analysis_set.groupby("site", sort=True, dropna=False)
+    ]
+    if not parts:
+        return pd.DataFrame({name: pd.Series(dtype="int64" if name == "n" else object) for name in SITE_FLOW_COLUMNS})
+    return pd.concat(parts, ignore_index=True)[list(SITE_FLOW_COLUMNS)]
 
 
 def _count_mismatches(cohort: str, step: str, in_flow: pd.Series, in_set: pd.Series) -> list[str]:
@@ -45,7 +62,7 @@ def _count_mismatches(cohort: str, step: str, in_flow: pd.Series, in_set: pd.Ser
     ]
 
 
-def check_flow(analysis_set: pd.DataFrame, flow: pd.DataFrame) -> None:
+def check_flow(analysis_set: pd.DataFrame, flow: pd.DataFrame, design: StudyDesign = PAPER) -> None:
     """Raise ``FlowError`` listing every inconsistency between the analysis set and the flow.
 
     Checks: unique patient ids; cohorts known; ``included`` exactly where ``exclusion_reason`` is
@@ -80,7 +97,7 @@ def check_flow(analysis_set: pd.DataFrame, flow: pd.DataFrame) -> None:
                 f" + analysed {int(analysed.sum())}"
             )
         groups = part.loc[included.loc[part.index], "group"]
-        outside = sorted(set(groups.dropna()) - set(GROUPS.get(cohort, ()))) + (
+        outside = sorted(set(groups.dropna()) - set(design.groups.get(cohort, ()))) + (
             ["<none>"] if groups.isna().any() else []
         )
         if outside:

@@ -1,15 +1,17 @@
 """Treatment groups and the conventional group's main agent (DATA_CONTRACT.md, "Derived from it").
 
-"Started within 30 days of index" means 0 <= start_date - index_date <= 30 days.
+"Started within 30 days of index" means 0 <= start_date - index_date <= 30 days (30: the
+design's ``treatment_window_days``). The treatment is the design's (tacrolimus in the paper), the
+add-on its ``add_on`` (pirfenidone):
 
-- Retrospective: ``tacrolimus`` when the set of immunosuppressants started within 30 days is
-  exactly {tacrolimus}; ``conventional`` when it is not empty and holds no tacrolimus; otherwise
-  excluded as ``tacrolimus_with_other_immunosuppressant`` or ``no_immunosuppressant_within_30_days``.
+- Retrospective: ``<treatment>`` when the set of immunosuppressants started within 30 days is
+  exactly {treatment}; ``conventional`` when it is not empty and holds no treatment; otherwise
+  excluded as ``<treatment>_with_other_immunosuppressant`` or ``no_immunosuppressant_within_30_days``.
   A drug added after day 30, or one started before index, does not change the group.
-- Prospective: ``tacrolimus+pirfenidone`` when pirfenidone starts within 30 days, else
-  ``tacrolimus``; the contract gives no treatment exclusion here, so departures from the protocol
-  (no tacrolimus, or another immunosuppressant, within 30 days) are flagged in ``treatment_note``.
-- Main agent: ``tacrolimus`` in the tacrolimus groups; in the conventional group the
+- Prospective: ``<treatment>+<add_on>`` when the add-on starts within 30 days, else
+  ``<treatment>``; the contract gives no treatment exclusion here, so departures from the protocol
+  (no treatment, or another immunosuppressant, within 30 days) are flagged in ``treatment_note``.
+- Main agent: the treatment in the treatment groups; in the conventional group the
   earliest-started of the immunosuppressants that defined the group (started within 30 days),
   alphabetically first on a tie.
 """
@@ -20,16 +22,23 @@ import numpy as np
 import pandas as pd
 
 from myoild.contract import IMMUNOSUPPRESSANTS
-from myoild.design import PAPER
+from myoild.design import CONVENTIONAL, PAPER, StudyDesign
 from myoild.derive.keys import PatientAxis, first_row_per_patient
-from myoild.derive.screening import NO_IMMUNOSUPPRESSANT, TACROLIMUS_WITH_OTHER
+from myoild.derive.screening import NO_IMMUNOSUPPRESSANT, treatment_with_other
 
-START_WINDOW_DAYS = PAPER.treatment_window_days
-CONVENTIONAL_AGENTS = tuple(sorted(drug for drug in IMMUNOSUPPRESSANTS if drug != "tacrolimus"))
-PROSPECTIVE_TREATMENT_NOTES = (
-    "prospective_without_tacrolimus_within_30_days",
-    "prospective_other_immunosuppressant_within_30_days",
-)
+
+def conventional_agents(treatment: str) -> tuple[str, ...]:
+    """The immunosuppressants of the conventional group: every one but the treatment, sorted."""
+    return tuple(sorted(drug for drug in IMMUNOSUPPRESSANTS if drug != treatment))
+
+
+def prospective_treatment_notes(treatment: str) -> tuple[str, str]:
+    """Departures from the prospective protocol, in the order they are checked (the contract's
+    names with the design's treatment)."""
+    return (
+        f"prospective_without_{treatment}_within_30_days",
+        "prospective_other_immunosuppressant_within_30_days",
+    )
 
 
 def _started_rows(
@@ -53,7 +62,10 @@ def _started_matrix(axis: PatientAxis, started_rows: tuple, drugs) -> pd.DataFra
 
 
 def drugs_started(
-    patients: pd.DataFrame, medications: pd.DataFrame, drugs=IMMUNOSUPPRESSANTS, window_days: int = START_WINDOW_DAYS
+    patients: pd.DataFrame,
+    medications: pd.DataFrame,
+    drugs=IMMUNOSUPPRESSANTS,
+    window_days: int = PAPER.treatment_window_days,
 ) -> pd.DataFrame:
     """One boolean column per drug: an episode of it started within ``window_days`` of index.
 
@@ -63,12 +75,12 @@ def drugs_started(
     return _started_matrix(axis, _started_rows(axis, medications, window_days), drugs)
 
 
-def _main_agents(n_patients: int, started_rows: tuple) -> np.ndarray:
-    """Earliest-started conventional immunosuppressant within 30 days (tie: alphabetical), per patient."""
+def _main_agents(n_patients: int, started_rows: tuple, agents: tuple[str, ...]) -> np.ndarray:
+    """Earliest-started of the conventional ``agents`` within 30 days (tie: alphabetical), per patient."""
     positions, start_day, drug = started_rows
-    conventional = np.isin(drug, CONVENTIONAL_AGENTS)
+    conventional = np.isin(drug, agents)
     positions, start_day, drug = positions[conventional], start_day[conventional], drug[conventional]
-    alphabetical = pd.Categorical(drug, categories=CONVENTIONAL_AGENTS).codes
+    alphabetical = pd.Categorical(drug, categories=agents).codes
     order = np.lexsort((alphabetical, start_day, positions))
     owners, rows = first_row_per_patient(positions[order], np.ones(len(order), dtype=bool))
     agent = np.full(n_patients, None, dtype=object)
@@ -76,42 +88,44 @@ def _main_agents(n_patients: int, started_rows: tuple) -> np.ndarray:
     return agent
 
 
-def treatment_groups(
-    patients: pd.DataFrame, medications: pd.DataFrame, window_days: int = START_WINDOW_DAYS
-) -> pd.DataFrame:
+def treatment_groups(patients: pd.DataFrame, medications: pd.DataFrame, design: StudyDesign = PAPER) -> pd.DataFrame:
     """``group``, ``main_agent``, ``treatment_exclusion`` and ``treatment_note`` per patient.
 
     Rows are the patients sorted by ``patient_id`` (index ``patient_id``). ``treatment_exclusion``
     is None when a group was assigned. ``treatment_note`` flags prospective patients whose first
     30 days depart from the protocol, which the contract does not exclude:
-    ``prospective_without_tacrolimus_within_30_days`` or (else)
+    ``prospective_without_<treatment>_within_30_days`` or (else)
     ``prospective_other_immunosuppressant_within_30_days``. The rules are applied to every patient
     regardless of earlier screening steps; ``derive_cohort`` keeps the first reason. "30 days" is
-    the design's treatment window, ``window_days`` (the notes keep their contract names).
+    the design's treatment window (the notes keep their contract names).
     """
     axis = PatientAxis.of(patients)
-    started_rows = _started_rows(axis, medications, window_days)
-    started = _started_matrix(axis, started_rows, IMMUNOSUPPRESSANTS + ("pirfenidone",))
-    tacrolimus = started["tacrolimus"].to_numpy()
-    other = started[list(CONVENTIONAL_AGENTS)].any(axis=1).to_numpy()
+    started_rows = _started_rows(axis, medications, design.treatment_window_days)
+    agents = conventional_agents(design.treatment)
+    started = _started_matrix(axis, started_rows, tuple(dict.fromkeys((*IMMUNOSUPPRESSANTS, design.add_on))))
+    treated = started[design.treatment].to_numpy()
+    other = started[list(agents)].any(axis=1).to_numpy()
     prospective = (axis.patients["cohort"] == "prospective").to_numpy()
 
-    retro_group = np.select([tacrolimus & ~other, other & ~tacrolimus], ["tacrolimus", "conventional"], "")
+    retro_group = np.select([treated & ~other, other & ~treated], [design.treatment, CONVENTIONAL], "")
     retro_exclusion = np.select(
-        [tacrolimus & other, ~tacrolimus & ~other], [TACROLIMUS_WITH_OTHER, NO_IMMUNOSUPPRESSANT], ""
+        [treated & other, ~treated & ~other], [treatment_with_other(design.treatment), NO_IMMUNOSUPPRESSANT], ""
     )
-    prosp_group = np.where(started["pirfenidone"].to_numpy(), "tacrolimus+pirfenidone", "tacrolimus")
-    prosp_note = np.select([~tacrolimus, other], list(PROSPECTIVE_TREATMENT_NOTES), "")
+    add_on = started[design.add_on].to_numpy()
+    prosp_group = np.where(add_on, design.combination, design.treatment)
+    # An add-on that is an immunosuppressant is the protocol, not a departure from it.
+    other_than_add_on = started[[agent for agent in agents if agent != design.add_on]].any(axis=1).to_numpy()
+    prosp_note = np.select([~treated, other_than_add_on], list(prospective_treatment_notes(design.treatment)), "")
 
     columns = {
         "group": np.where(prospective, prosp_group, retro_group),
-        "main_agent": np.where(prospective | (retro_group == "tacrolimus"), "tacrolimus", ""),
+        "main_agent": np.where(prospective | (retro_group == design.treatment), design.treatment, ""),
         "treatment_exclusion": np.where(prospective, "", retro_exclusion),
         "treatment_note": np.where(prospective, prosp_note, ""),
     }
     columns = {name: _empty_as_none(values) for name, values in columns.items()}
-    conventional = columns["group"] == "conventional"
-    columns["main_agent"][conventional] = _main_agents(len(axis), started_rows)[conventional]
+    conventional = columns["group"] == CONVENTIONAL
+    columns["main_agent"][conventional] = _main_agents(len(axis), started_rows, agents)[conventional]
     return pd.DataFrame(columns, index=axis.ids)
 
 

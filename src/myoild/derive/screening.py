@@ -4,7 +4,9 @@ Screening runs in this order and each excluded patient is counted under its firs
 
 1. diagnosis IBM, overlap or cancer_associated (a ``malignancy`` comorbidity alone does not exclude);
 2. prospective only: an exclusion flag that is true (flags in contract order), then age under 18;
-3. the treatment rules (``groups.py``);
+3. the treatment rules (``groups.py``): ``<treatment>_with_other_immunosuppressant`` (the
+   contract's ``tacrolimus_with_other_immunosuppressant`` for the paper's study), then
+   ``no_immunosuppressant_within_30_days`` (the name keeps the contract's 30 for any window);
 4. prospective only: a withdrawal, counted by its reason.
 
 A missing exclusion flag counts as not true: the flag is a criterion a patient must be known to
@@ -18,6 +20,7 @@ import pandas as pd
 
 from myoild.contract import PROSPECTIVE_EXCLUSION_FLAGS, SCREENED_OUT_DIAGNOSES, WITHDRAWAL_REASONS
 from myoild.derive.keys import as_bool, optional_column
+from myoild.design import PAPER, StudyDesign
 
 #: Adults only (the paper's prospective exclusion criteria: "patients under 18 years old").
 MINIMUM_AGE_YEARS = 18.0
@@ -25,16 +28,23 @@ MINIMUM_AGE_YEARS = 18.0
 DIAGNOSIS_REASONS = tuple(f"diagnosis_{diagnosis}" for diagnosis in SCREENED_OUT_DIAGNOSES)
 CRITERION_REASONS = tuple(f"exclusion_criterion_{flag}" for flag in PROSPECTIVE_EXCLUSION_FLAGS)
 AGE_REASON = "age_under_18"
-TACROLIMUS_WITH_OTHER = "tacrolimus_with_other_immunosuppressant"
 NO_IMMUNOSUPPRESSANT = "no_immunosuppressant_within_30_days"
-TREATMENT_REASONS = (TACROLIMUS_WITH_OTHER, NO_IMMUNOSUPPRESSANT)
 WITHDRAWAL_EXCLUSIONS = tuple(f"withdrawn_{reason}" for reason in WITHDRAWAL_REASONS)
 
-#: Every exclusion reason a cohort can have, in screening order (the order of flow.tsv).
-EXCLUSION_REASONS = {
-    "retrospective": DIAGNOSIS_REASONS + TREATMENT_REASONS,
-    "prospective": DIAGNOSIS_REASONS + CRITERION_REASONS + (AGE_REASON,) + WITHDRAWAL_EXCLUSIONS,
-}
+
+def treatment_with_other(treatment: str) -> str:
+    """The exclusion of a retrospective patient who started the treatment with another
+    immunosuppressant in the treatment window."""
+    return f"{treatment}_with_other_immunosuppressant"
+
+
+def exclusion_reasons(design: StudyDesign = PAPER) -> dict[str, tuple[str, ...]]:
+    """Every exclusion reason a cohort can have, in screening order (the order of flow.tsv)."""
+    treatment_reasons = (treatment_with_other(design.treatment), NO_IMMUNOSUPPRESSANT)
+    return {
+        "retrospective": DIAGNOSIS_REASONS + treatment_reasons,
+        "prospective": DIAGNOSIS_REASONS + CRITERION_REASONS + (AGE_REASON,) + WITHDRAWAL_EXCLUSIONS,
+    }
 
 
 def first_reason(*candidates: np.ndarray) -> np.ndarray:

@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from myoild.adverse_events import ANY, COHORT_GROUPS
+from myoild.adverse_events import ANY
 from myoild.contract import AE_CATEGORIES, COHORTS
 from myoild.figures.style import (
     FULL_WIDTH,
@@ -22,6 +22,7 @@ from myoild.figures.style import (
     MIN_FONT_SIZE,
     RC_PARAMS,
     add_note,
+    drawn_groups,
     format_p,
     save_figure,
 )
@@ -45,7 +46,7 @@ CATEGORY_HEIGHT = 0.27
 
 def _bars(ax: plt.Axes, rows: pd.DataFrame, cohort: str, categories: list[str], y: np.ndarray) -> None:
     """Each group's bars with their n/N labels."""
-    for offset, group in zip((-BAR_HEIGHT / 2, BAR_HEIGHT / 2), COHORT_GROUPS[cohort]):
+    for offset, group in zip((-BAR_HEIGHT / 2, BAR_HEIGHT / 2), drawn_groups(rows.reset_index())):
         group_rows = rows.xs(group, level="group").reindex(categories)
         percent = group_rows["percent"].fillna(0)
         label = f"{GROUP_LABELS[group]} (N={int(group_rows['patients_at_risk'].max())})"
@@ -90,7 +91,7 @@ def adverse_event_figure(adverse_events: pd.DataFrame) -> plt.Figure:
             rows = adverse_events[adverse_events["cohort"].eq(cohort)].set_index(["category", "group"])
             _bars(bars, rows, cohort, categories, y)
             p_panel.sharey(bars)
-            _p_values(p_panel, rows.xs(COHORT_GROUPS[cohort][0], level="group").reindex(categories)["p_fisher"], y)
+            _p_values(p_panel, rows.xs(drawn_groups(rows.reset_index())[0], level="group").reindex(categories)["p_fisher"], y)
         add_note(
             fig,
             "Events with onset within 365 days of the index date; n/N: patients with an event / patients at risk; "

@@ -74,7 +74,7 @@ def ps_overlap(weights: dict[str, pd.DataFrame], stem: str | Path) -> list[Path]
             ):
                 ps = table.loc[table["treated"] == treated, "ps"]
                 ax.hist(ps, bins=bins, color=GROUP_COLOURS.get(group), label=GROUP_LABELS.get(group, group), **style)
-            ax.set_xlabel("Propensity score (probability of tacrolimus)")
+            ax.set_xlabel(f"Propensity score (probability of {GROUP_LABELS.get(first, first).lower()})")
             ax.set_ylabel("Patients")
             ax.set_title(contrast_label(contrast))
             handles, labels = ax.get_legend_handles_labels()

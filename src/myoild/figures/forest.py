@@ -20,8 +20,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
-from myoild.contract import ENDPOINTS, PROSP_CONTRAST, RETRO_CONTRASTS
-from myoild.contrasts import contrast_groups
+from myoild.contract import COHORTS, ENDPOINTS
+from myoild.contrasts import contrast_groups, parse_contrast
+from myoild.design import CONVENTIONAL
 from myoild.figures.style import FULL_WIDTH, GROUP_LABELS, RC_PARAMS, add_note, save_figure
 
 ENDPOINT_NAMES = {"death": "Death", "relapse": "Relapse", "respiratory_relapse": "Respiratory relapse"}
@@ -45,9 +46,10 @@ WARNING_COLOUR = "#D55E00"
 WARNING_MARK = "\u2020"
 NOT_ESTIMABLE_MARK = "\u2021"
 CI_METHOD_MARKERS = {"robust": "o", "model": "s", "bootstrap_percentile": "D"}
-#: Sort keys of the row order; values not listed here follow in order of first appearance.
+#: Sort keys of the row order; values not listed here follow in order of first appearance (the
+#: contrasts are ordered by ``contrast_order``).
 ROW_ORDER = {
-    "contrast": RETRO_CONTRASTS + (PROSP_CONTRAST,),
+    "contrast": (),
     "endpoint": ENDPOINTS,
     "model": tuple(MODEL_LABELS),
     "ci_method": tuple(CI_METHOD_LABELS),
@@ -105,10 +107,26 @@ def has_warnings(row: pd.Series) -> bool:
     return bool(text_of(row.get("warnings")))
 
 
+def contrast_order(contrasts) -> list[str]:
+    """The study design's order of contrasts: retrospective ones first, the main one
+    (``<treatment>_vs_conventional``) first among them, then in order of first appearance."""
+
+    def key(item: tuple[int, str]) -> tuple[int, int, int]:
+        position, contrast = item
+        try:
+            parsed = parse_contrast(contrast)
+        except ValueError:
+            return (2, 1, position)
+        return (COHORTS.index(parsed.cohort), parsed.comparator != CONVENTIONAL, position)
+
+    return [contrast for _, contrast in sorted(enumerate(dict.fromkeys(contrasts)), key=key)]
+
+
 def ordered_models(models: pd.DataFrame) -> pd.DataFrame:
     """The model rows in the forest plot's (and the report's) order, stable for equal keys."""
     keys = []
     for column, known in ROW_ORDER.items():
+        known = contrast_order(models[column]) if column == "contrast" else known
         seen = list(known) + [value for value in dict.fromkeys(models[column]) if value not in known]
         keys.append(models[column].map({value: rank for rank, value in enumerate(seen)}))
     order = np.lexsort([key.to_numpy() for key in reversed(keys)])

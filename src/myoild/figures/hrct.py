@@ -16,9 +16,9 @@ import pandas as pd
 from matplotlib.colors import to_rgba
 from matplotlib.patches import Patch
 
-from myoild.contract import HRCT_FEATURES, PROSP_GROUPS
+from myoild.contract import HRCT_FEATURES
 from myoild.figures.scales import PANEL_LETTERS, SIGNIFICANCE_NOTE, significance_label
-from myoild.figures.style import GROUP_COLOURS, GROUP_LABELS, RC_PARAMS, add_note, panel_grid, save_figure
+from myoild.figures.style import GROUP_COLOURS, GROUP_LABELS, RC_PARAMS, add_note, drawn_groups, panel_grid, save_figure
 
 FEATURE_LABELS = {
     "total": ("Total HRCT score", "Score (points, 0-80)"),
@@ -35,11 +35,12 @@ SOLID_ALPHA = 0.6
 def hrct_change_figure(deltas: pd.DataFrame, stem: str | Path) -> list[Path]:
     """Figure 4A-E: baseline and 12-month HRCT scores by group for the total and each feature."""
     table = deltas.set_index(["group", "feature"])
+    groups = drawn_groups(deltas)
     with plt.rc_context(RC_PARAMS):
         fig, axes = panel_grid(len(FIGURE_4_FEATURES), 3, 2.5)
         for letter, feature, ax in zip(PANEL_LETTERS, FIGURE_4_FEATURES, axes):
             tops = []
-            for x, group in enumerate(PROSP_GROUPS):
+            for x, group in enumerate(groups):
                 row = table.loc[(group, feature)]
                 colour = GROUP_COLOURS[group]
                 means = [row["baseline_mean"], row["m12_mean"]]
@@ -62,7 +63,7 @@ def hrct_change_figure(deltas: pd.DataFrame, stem: str | Path) -> list[Path]:
                 tops.append(top)
                 label = f"\u0394={row['delta_mean']:+.1f} {significance_label(row['p_within'])}" if row["n"] else "n=0"
                 ax.annotate(label, (x, top), xytext=(0, 3), textcoords="offset points", ha="center", va="bottom")
-            between = table.loc[(PROSP_GROUPS[0], feature), "p_between"]
+            between = table.loc[(groups[0], feature), "p_between"]
             bracket = max(tops) * 1.3 + 0.5
             ax.plot([0, 0, 1, 1], [bracket - 0.3, bracket, bracket, bracket - 0.3], color="#333333", linewidth=0.8)
             ax.annotate(
@@ -74,9 +75,9 @@ def hrct_change_figure(deltas: pd.DataFrame, stem: str | Path) -> list[Path]:
                 va="bottom",
             )
             ax.set_ylim(0, bracket * 1.15 + 0.5)
-            ax.set_xticks(range(len(PROSP_GROUPS)))
+            ax.set_xticks(range(len(groups)))
             ax.set_xticklabels(
-                [f"{fill(GROUP_LABELS[g], 14)}\nn={int(table.loc[(g, feature), 'n'])}" for g in PROSP_GROUPS]
+                [f"{fill(GROUP_LABELS[g], 14)}\nn={int(table.loc[(g, feature), 'n'])}" for g in groups]
             )
             title, ylabel = FEATURE_LABELS[feature]
             ax.set_title(fill(f"{letter}  {title}", 24), loc="left", fontweight="bold")

@@ -12,12 +12,13 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from myoild.contract import PROSP_GROUPS, SCALES, SCHEDULED_VISITS
+from myoild.contract import SCALES, SCHEDULED_VISITS
 from myoild.figures.style import (
     GROUP_COLOURS,
     GROUP_LABELS,
     RC_PARAMS,
     add_note,
+    drawn_groups,
     legend_patches,
     panel_grid,
     save_figure,
@@ -126,29 +127,30 @@ def scale_group_panels(
 ) -> list[Path]:
     """Figure 3A-C (Supplementary Figure 4 with other ``scales_shown``): each scale over the visits
     by group, with the Mann-Whitney p-value between the groups above each visit."""
-    offsets = dict(zip(PROSP_GROUPS, (-0.2, 0.2)))
+    groups = drawn_groups(scales)
+    offsets = dict(zip(groups, (-0.2, 0.2)))
     with plt.rc_context(RC_PARAMS):
         fig, axes = panel_grid(len(scales_shown), 2, 2.3)
         for letter, scale, ax in zip(PANEL_LETTERS, scales_shown, axes):
             rows = scales[scales["scale"].eq(scale)]
             tops = pd.Series(float("-inf"), index=list(SCHEDULED_VISITS))
             counts = {}
-            for group in PROSP_GROUPS:
+            for group in groups:
                 group_rows = rows[rows["group"].eq(group)].set_index("visit").reindex(list(SCHEDULED_VISITS))
                 positions = [x + offsets[group] for x in range(len(SCHEDULED_VISITS))]
                 _draw_boxes(ax, group_rows, positions, GROUP_COLOURS[group], 0.34)
                 tops = tops.combine(group_rows["max"].fillna(float("-inf")), max)
                 counts[group] = group_rows["n"].fillna(0).astype(int)
-            p_values = rows[rows["group"].eq(PROSP_GROUPS[0])].set_index("visit")["p_between_groups"]
+            p_values = rows[rows["group"].eq(groups[0])].set_index("visit")["p_between_groups"]
             for x, visit in enumerate(SCHEDULED_VISITS):
                 if math.isfinite(tops[visit]):
                     _annotate(ax, x, tops[visit], significance_label(p_values.get(visit, float("nan"))))
             title, label = SCALE_LABELS[scale]
             ax.set_title(f"{letter}  {title}", loc="left", fontweight="bold")
             ax.set_ylabel(label)
-            _visit_ticks(ax, [f"n={a}/{b}" for a, b in zip(*(counts[g] for g in PROSP_GROUPS))])
+            _visit_ticks(ax, [f"n={a}/{b}" for a, b in zip(*(counts[g] for g in groups))])
             _headroom(ax)
-        fig.legend(handles=legend_patches(PROSP_GROUPS, 0.5), loc="outside upper center", ncols=2, frameon=False)
+        fig.legend(handles=legend_patches(groups, 0.5), loc="outside upper center", ncols=2, frameon=False)
         add_note(
             fig,
             "Boxes: quartiles; line: median; whiskers: minimum to maximum; n per group in legend order. "

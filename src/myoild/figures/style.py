@@ -10,8 +10,11 @@ its printed size, so no text is smaller than 7 pt in the report either.
 Colours are from the Okabe-Ito palette (Okabe & Ito 2008). Each group keeps one colour in every
 figure, chosen so that the two arms of every contrast differ strongly for readers with normal
 vision and with protanopia, deuteranopia or tritanopia (CIELAB distance of at least 50 after the
-simulation of Machado, Oliveira & Fernandes 2009): tacrolimus, which is in every contrast, is
-black; its comparators keep the palette's colours.
+simulation of Machado, Oliveira & Fernandes 2009): tacrolimus, which is in every contrast of the
+paper's study, is black; its comparators keep the palette's colours. Every group a study design can
+name has a colour and a label (``myoild.design``): the immunosuppressants the paper does not
+compare take the palette's remaining blue and yellow and two of Tol's colour-blind-safe muted
+colours, and every ``<treatment>+<add-on>`` combination is bluish green.
 """
 
 from __future__ import annotations
@@ -27,23 +30,31 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
-GROUP_COLOURS = {
+from myoild.contract import ADD_ON_DRUGS, IMMUNOSUPPRESSANTS  # noqa: E402
+from myoild.design import CONVENTIONAL  # noqa: E402
+
+DRUG_COLOURS = {
     "tacrolimus": "#000000",
-    "conventional": "#D55E00",
-    "tacrolimus+pirfenidone": "#009E73",
     "cyclophosphamide": "#E69F00",
     "methotrexate": "#CC79A7",
     "azathioprine": "#56B4E9",
+    "mycophenolate": "#0072B2",
+    "leflunomide": "#F0E442",
+    "ciclosporin": "#882255",
+    "tripterygium": "#117733",
+}
+COMBINATION_COLOUR = "#009E73"
+#: Every group a study can name: its immunosuppressants, ``conventional``, each combination, ``all``.
+GROUP_COLOURS = {
+    **DRUG_COLOURS,
+    CONVENTIONAL: "#D55E00",
+    **{f"{drug}+{add_on}": COMBINATION_COLOUR for drug in IMMUNOSUPPRESSANTS for add_on in ADD_ON_DRUGS},
     "all": "#555555",
 }
-
 GROUP_LABELS = {
-    "tacrolimus": "Tacrolimus",
-    "conventional": "Conventional",
-    "tacrolimus+pirfenidone": "Tacrolimus + pirfenidone",
-    "cyclophosphamide": "Cyclophosphamide",
-    "methotrexate": "Methotrexate",
-    "azathioprine": "Azathioprine",
+    **{drug: drug.capitalize() for drug in IMMUNOSUPPRESSANTS},
+    CONVENTIONAL: "Conventional",
+    **{f"{drug}+{add_on}": f"{drug.capitalize()} + {add_on}" for drug in IMMUNOSUPPRESSANTS for add_on in ADD_ON_DRUGS},
     "all": "All patients",
 }
 
@@ -71,6 +82,11 @@ RC_PARAMS = {
     "svg.hashsalt": "myoild",
     "pdf.compression": 6,
 }
+
+
+def drawn_groups(table: pd.DataFrame) -> tuple[str, ...]:
+    """The treatment groups of a table with a ``group`` column, in its order, without ``all``."""
+    return tuple(group for group in dict.fromkeys(table["group"]) if group != "all")
 
 
 def format_p(p: float) -> str:

@@ -44,7 +44,7 @@ from myoild.manuscript.layout import Cell, Footnote, FootnoteMarks, ManuscriptTa
 from myoild.report.formatting import MISSING, format_count
 from myoild.tables import test_rule_sentence
 from myoild.tables.summaries import NOT_AVAILABLE
-from myoild.tables.table1 import TREATED_GROUP, group_summaries
+from myoild.tables.table1 import group_summaries
 
 TEST_NAMES = {
     "t_test": "Student's t-test",
@@ -107,9 +107,11 @@ def characteristics_table(
     categorical_test: str = "auto",
     continuous_test: str = "by_statistic",
     disclosure: Disclosure = Disclosure(),
+    design: StudyDesign = PAPER,
 ) -> ManuscriptTable:
     """Table 1 (retrospective) or Table 2 (prospective) from ``tables/table1_<cohort>.tsv``, made
-    with the test rules ``categorical_test`` and ``continuous_test`` (config ``tables``)."""
+    with the test rules ``categorical_test`` and ``continuous_test`` (config ``tables``); the SMD
+    note names the study ``design``'s treated group."""
     groups = list(table.columns[2 : table.columns.get_loc("p_value")])
     sizes = table.loc[table["characteristic"] == "patients", groups].iloc[0]
     labels = (f"{GROUP_LABELS.get(g, g)} (n = {disclosure.count(int(sizes[g]))})" for g in groups)
@@ -127,7 +129,7 @@ def characteristics_table(
         for _, level in block.iterrows():
             cells = (_text(value) for value in group_summaries(level, groups, disclosure))
             rows.append(row(str(level["level"]), *cells, "", format_smd(level["smd"]), indent=True))
-    treated = TREATED_GROUP[cohort]
+    treated = design.treated_group[cohort]
     control = next(group for group in groups if group != treated)
     notes = [
         "Values are n (%), mean (SD) or median (IQR); percentages of the patients with a known value.",
@@ -365,7 +367,12 @@ def manuscript_tables(
 ) -> list[ManuscriptTable]:
     """Table 1, Table 2, the hazard ratios (Table 3) and the adverse events of each cohort with rows
     (Tables 4 and 5), numbered in that order; counts of patients as ``disclosure`` allows."""
-    options = {"categorical_test": categorical_test, "continuous_test": continuous_test, "disclosure": disclosure}
+    options = {
+        "categorical_test": categorical_test,
+        "continuous_test": continuous_test,
+        "disclosure": disclosure,
+        "design": design,
+    }
     tables = [
         characteristics_table(table1_retrospective, "retrospective", "Table 1", **options),
         characteristics_table(table1_prospective, "prospective", "Table 2", **options),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from myoild.design import PAPER, StudyDesign
 from myoild.disclosure import Disclosure
 from myoild.manifest import recorded_config
 from myoild.report.adverse_events import adverse_events_section
@@ -19,12 +20,25 @@ from myoild.report.summary import summary_section
 from myoild.report.survival import hazard_ratio_section, km_section, propensity_section
 from myoild.report.validation import validation_section
 
-TITLE = "myoild: tacrolimus in myositis-associated interstitial lung disease"
-INTRODUCTION = paragraph(
-    "A reproduction of Chen et al., Front. Immunol. 2022;13:978429 (doi:10.3389/fimmu.2022.978429): IPTW-weighted "
-    "survival in the retrospective cohort, assessment scales, HRCT and adverse events in the prospective cohort. "
-    "Every number below is read from the tables of this run."
+PAPER_REFERENCE = "Chen et al., Front. Immunol. 2022;13:978429 (doi:10.3389/fimmu.2022.978429)"
+ANALYSES = (
+    "IPTW-weighted survival in the retrospective cohort, assessment scales, HRCT and adverse events in the "
+    "prospective cohort. Every number below is read from the tables of this run."
 )
+
+
+def title(design: StudyDesign) -> str:
+    return f"myoild: {design.treatment} in myositis-associated interstitial lung disease"
+
+
+def introduction(design: StudyDesign) -> str:
+    """A reproduction of the paper for its design; its analysis applied to another one's settings."""
+    if design == PAPER:
+        return paragraph(f"A reproduction of {PAPER_REFERENCE}: {ANALYSES}")
+    return paragraph(
+        f"The analysis of {PAPER_REFERENCE}, in this study's design ({design.treatment}; settings under Methods): "
+        f"{ANALYSES}"
+    )
 
 
 def build_report(results_dir: Path, config: dict, versions: dict[str, str]) -> str:
@@ -36,22 +50,23 @@ def build_report(results_dir: Path, config: dict, versions: dict[str, str]) -> s
     counts of patients only as config ``report`` allows (``myoild.disclosure``).
     """
     disclosure = Disclosure.from_config(config.get("report"))
+    design = StudyDesign.from_config(config.get("study"))
     config = recorded_config(config)
     results = ResultsFolder(Path(results_dir))
     sections = [
-        summary_section(results, config, disclosure),
+        summary_section(results, config, disclosure, design),
         flow_section(results, disclosure),
         characteristics_section(results, "retrospective", disclosure),
         characteristics_section(results, "prospective", disclosure),
-        propensity_section(results, disclosure),
+        propensity_section(results, disclosure, design),
         hazard_ratio_section(results, disclosure),
-        km_section(results, disclosure),
-        reviewer_section(results, disclosure),
+        km_section(results, disclosure, design),
+        reviewer_section(results, disclosure, design),
         scales_section(results, disclosure),
         hrct_section(results, disclosure),
         adverse_events_section(results, disclosure),
         methods_section(results, config, versions),
         validation_section(results, disclosure),
     ]
-    introduction = Markup(INTRODUCTION + (paragraph(disclosure.note, "note") if disclosure.note else ""))
-    return render_page(TITLE, introduction, sections)
+    text = Markup(introduction(design) + (paragraph(disclosure.note, "note") if disclosure.note else ""))
+    return render_page(title(design), text, sections)

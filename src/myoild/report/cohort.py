@@ -6,6 +6,7 @@ import pandas as pd
 
 from myoild.disclosure import Disclosure
 from myoild.figures.flow import reason_label
+from myoild.figures.forest import contrast_label
 from myoild.figures.style import GROUP_LABELS
 from myoild.report.folder import ResultsFolder
 from myoild.report.formatting import MISSING, format_count, format_number, format_p
@@ -37,7 +38,51 @@ def flow_section(results: ResultsFolder, disclosure: Disclosure = Disclosure()) 
             for cohort, step, reason, n in flow[["cohort", "step", "reason", "n"]].itertuples(index=False)
         ]
         blocks.append(table(["Cohort", "Step", "Reason or group", "Patients"], rows, "Patient flow", text=(0, 1, 2)))
+    by_site = results.table("cohort/flow_by_site.tsv")
+    if by_site is not None and by_site["site"].nunique() > 1:
+        blocks.append(site_table(by_site, disclosure))
+    diagnostics = results.table("tables/weight_diagnostics.tsv")
+    if diagnostics is not None and (diagnostics["n_missing_covariates"] > 0).any():
+        blocks.append(missing_covariate_table(diagnostics, disclosure))
     return Section("flow", "Patient flow", tuple(blocks))
+
+
+def site_table(by_site: pd.DataFrame, disclosure: Disclosure) -> str:
+    """Screened, excluded and analysed patients per group of each cohort at each site
+    (``cohort/flow_by_site.tsv``)."""
+    rows = []
+    for (cohort, site), steps in by_site.groupby(["cohort", "site"], sort=False):
+        analysed = steps[steps["step"] == "analysed"]
+        cells = [
+            steps.loc[steps["step"] == "screened", "n"].sum(),
+            steps.loc[steps["step"] == "excluded", "n"].sum(),
+        ]
+        groups = ", ".join(
+            f"{GROUP_LABELS.get(group, group)} {format_count(n, disclosure)}"
+            for group, n in analysed[["reason", "n"]].itertuples(index=False)
+        )
+        rows.append([cohort, str(site), *(format_count(n, disclosure) for n in cells), groups])
+    header = ["Cohort", "Site", "Screened", "Excluded", "Analysed by group"]
+    return table(header, rows, "Patients per site", text=(0, 1, 4))
+
+
+def missing_covariate_table(diagnostics: pd.DataFrame, disclosure: Disclosure) -> str:
+    """Patients left out of each contrast's propensity and IPTW models for a missing covariate,
+    counted per covariate (``tables/weight_diagnostics.tsv``; complete-case analysis)."""
+    rows = [
+        [
+            contrast_label(row["contrast"]),
+            format_count(row["n_missing_covariates"], disclosure),
+            ", ".join(
+                f"{name} {format_count(int(count), disclosure)}"
+                for name, count in (item.split("=") for item in str(row["missing_by_covariate"]).split())
+            ),
+        ]
+        for _, row in diagnostics.iterrows()
+        if row["n_missing_covariates"] > 0
+    ]
+    caption = "Patients left out of the adjusted models for a missing covariate (complete-case analysis)"
+    return table(["Contrast", "Patients left out", "Missing, per covariate"], rows, caption, text=(0, 2))
 
 
 def _flow_reason(step: str, reason: object) -> str:

@@ -98,7 +98,8 @@ def _endpoints(names: list[str]) -> str:
 def cohort_methods(config: dict) -> list:
     design = StudyDesign.from_config(config.get("study"))
     endpoints = settings(config, "survival")["endpoints"]
-    window = design.treatment_window_days
+    window, treatment = design.treatment_window_days, design.treatment
+    comparators = ", ".join(design.comparators) or "none configured"
     return [
         paragraph(input_statement(config)),
         bullet_list(
@@ -106,11 +107,11 @@ def cohort_methods(config: dict) -> list:
                 "Screening in this order, each excluded patient counted under the first reason met: diagnosis IBM, "
                 "overlap or cancer-associated myositis; prospective only: an exclusion criterion or age under 18; "
                 "the treatment rules; prospective only: withdrawal.",
-                f"Groups from the immunosuppressants started on days 0-{window} after the index date: tacrolimus "
-                "alone, or conventional immunosuppressants without tacrolimus (retrospective); tacrolimus with or "
-                "without pirfenidone (prospective). Per-drug contrasts compare tacrolimus with the conventional "
-                "patients whose earliest-started immunosuppressant is that drug. IVIg and plasma exchange count when "
-                f"an episode overlaps days 0-{window}.",
+                f"Groups from the immunosuppressants started on days 0-{window} after the index date: {treatment} "
+                f"alone, or conventional immunosuppressants without {treatment} (retrospective); {treatment} with or "
+                f"without {design.add_on} (prospective). Per-drug contrasts compare {treatment} with the conventional "
+                f"patients whose earliest-started immunosuppressant is that drug ({comparators}). IVIg and plasma "
+                f"exchange count when an episode overlaps days 0-{window}.",
                 f"Baseline visit: on the index date or at most {design.baseline_window_days} days before it. "
                 f"Follow-up window: day 0 to day {design.followup_days}. Endpoints analysed: retrospective "
                 f"{_endpoints(endpoints.get('retrospective', []))}; prospective "

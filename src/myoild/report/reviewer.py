@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from myoild.contract import RETRO_CONTRASTS
+from myoild.design import PAPER, StudyDesign
 from myoild.disclosure import Disclosure
 from myoild.figures.forest import ENDPOINT_NAMES, MODEL_LABELS, contrast_label, estimate_text, text_of
 from myoild.figures.style import GROUP_LABELS
@@ -15,7 +15,6 @@ from myoild.report.formatting import format_count, format_number, format_p
 from myoild.report.html import Heading, Section, details, figure, not_available, paragraph, table
 
 PH_ALPHA = 0.05
-MAIN_CONTRAST = RETRO_CONTRASTS[0]
 
 
 def ph_flag(ph_tests: pd.DataFrame | None, row: pd.Series) -> str:
@@ -32,7 +31,7 @@ def ph_flag(ph_tests: pd.DataFrame | None, row: pd.Series) -> str:
     return f"proportional hazards doubtful (cox.zph p = {format_p(match['p_value'].iloc[0])})"
 
 
-def _ph_blocks(results: ResultsFolder) -> list:
+def _ph_blocks(results: ResultsFolder, design: StudyDesign) -> list:
     tests = results.table("tables/ph_tests.tsv")
     blocks: list = [Heading("proportional-hazards", "Proportional hazards")]
     if tests is None:
@@ -50,7 +49,7 @@ def _ph_blocks(results: ResultsFolder) -> list:
     ]
     header = ["Contrast", "Endpoint", "Model", "Chi-square (1 df)", "p", "Note"]
     caption = (
-        "Scaled Schoenfeld residuals of the IPTW Cox models of tacrolimus vs conventional against time "
+        f"Scaled Schoenfeld residuals of the IPTW Cox models of {contrast_label(design.main_contrast).lower()} against time "
         "(Kaplan-Meier scale), with a 4-df spline smooth and +-2 SE; dashed: the fitted log HR."
     )
     return blocks + [
@@ -63,9 +62,9 @@ def _ph_blocks(results: ResultsFolder) -> list:
     ]
 
 
-def _evalue_sentences(models: pd.DataFrame) -> list[str]:
+def _evalue_sentences(models: pd.DataFrame, design: StudyDesign) -> list[str]:
     """A sentence per main IPTW hazard ratio (VanderWeele & Ding 2017)."""
-    main = models[(models["contrast"] == MAIN_CONTRAST) & (models["model"] == "cox_iptw") & (models["ci_method"] == "robust")]
+    main = models[(models["contrast"] == design.main_contrast) & (models["model"] == "cox_iptw") & (models["ci_method"] == "robust")]
     sentences = []
     for _, row in main.iterrows():
         endpoint = ENDPOINT_NAMES.get(row["endpoint"], row["endpoint"])
@@ -82,10 +81,10 @@ def _evalue_sentences(models: pd.DataFrame) -> list[str]:
     return sentences
 
 
-def absolute_sentences(absolute: pd.DataFrame) -> list[str]:
+def absolute_sentences(absolute: pd.DataFrame, design: StudyDesign = PAPER) -> list[str]:
     """``Death, IPTW: 12-month survival 92.9% vs 78.9%, difference 14.0 points (5.3 to 22.6); ...``"""
     sentences = []
-    main = absolute[(absolute["contrast"] == MAIN_CONTRAST) & absolute["weighted"].astype(bool)]
+    main = absolute[(absolute["contrast"] == design.main_contrast) & absolute["weighted"].astype(bool)]
     for endpoint, rows in main.groupby("endpoint", sort=False):
         survival = rows[rows["measure"] == "survival"].reset_index(drop=True)
         rmst = rows[rows["measure"] == "rmst"].reset_index(drop=True)
@@ -110,13 +109,13 @@ def absolute_sentences(absolute: pd.DataFrame) -> list[str]:
     return sentences
 
 
-def _absolute_blocks(results: ResultsFolder, models: pd.DataFrame | None) -> list:
+def _absolute_blocks(results: ResultsFolder, models: pd.DataFrame | None, design: StudyDesign) -> list:
     absolute = results.table("tables/absolute_effects.tsv")
     blocks: list = [Heading("absolute-effects", "Absolute effects and E-values")]
     if absolute is None:
         blocks.append(not_available("tables/absolute_effects.tsv"))
     else:
-        blocks += [paragraph(sentence) for sentence in absolute_sentences(absolute)]
+        blocks += [paragraph(sentence) for sentence in absolute_sentences(absolute, design)]
         rows = [
             [
                 contrast_label(row["contrast"]),
@@ -141,7 +140,7 @@ def _absolute_blocks(results: ResultsFolder, models: pd.DataFrame | None) -> lis
             )
         )
     if models is not None and "e_value" in models:
-        blocks += [paragraph(sentence) for sentence in _evalue_sentences(models)]
+        blocks += [paragraph(sentence) for sentence in _evalue_sentences(models, design)]
         blocks.append(
             paragraph(
                 "E-values (VanderWeele & Ding 2017, R EValue::evalues.HR) for every hazard ratio are in "
@@ -178,13 +177,15 @@ def _competing_blocks(results: ResultsFolder, models: pd.DataFrame | None) -> li
     return blocks
 
 
-def _sensitivity_blocks(results: ResultsFolder, models: pd.DataFrame | None, disclosure: Disclosure) -> list:
+def _sensitivity_blocks(
+    results: ResultsFolder, models: pd.DataFrame | None, disclosure: Disclosure, design: StudyDesign
+) -> list:
     blocks: list = [Heading("sensitivity", "Sensitivity to the weighting choices")]
     grid = results.table("tables/sensitivity.tsv")
     if grid is None:
         return blocks + [not_available("tables/sensitivity.tsv")]
     caption = (
-        "Hazard ratios of tacrolimus vs conventional under each estimand (ATE, ATT, overlap), weight truncation "
+        f"Hazard ratios of {contrast_label(design.main_contrast).lower()} under each estimand (ATE, ATT, overlap), weight truncation "
         "or trimming (Crump et al. 2009) and ties method; highlighted: the configured analysis."
     )
     estimable = grid["hr"].dropna()
@@ -223,12 +224,14 @@ def _sensitivity_blocks(results: ResultsFolder, models: pd.DataFrame | None, dis
     return blocks
 
 
-def reviewer_section(results: ResultsFolder, disclosure: Disclosure = Disclosure()) -> Section:
+def reviewer_section(
+    results: ResultsFolder, disclosure: Disclosure = Disclosure(), design: StudyDesign = PAPER
+) -> Section:
     models = results.table("tables/survival_models.tsv")
     blocks = (
-        _ph_blocks(results)
-        + _absolute_blocks(results, models)
+        _ph_blocks(results, design)
+        + _absolute_blocks(results, models, design)
         + _competing_blocks(results, models)
-        + _sensitivity_blocks(results, models, disclosure)
+        + _sensitivity_blocks(results, models, disclosure, design)
     )
     return Section("reviewer-analyses", "Reviewer analyses", tuple(blocks))

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from myoild.contract import RETRO_CONTRASTS
+from myoild.design import PAPER, StudyDesign
 from myoild.disclosure import Disclosure
-from myoild.figures.forest import ENDPOINT_NAMES, estimate_text, has_warnings, text_of
+from myoild.figures.forest import ENDPOINT_NAMES, contrast_label, estimate_text, has_warnings, text_of
 from myoild.report.folder import ResultsFolder
 from myoild.report.formatting import MISSING, format_count, format_hr_ci, format_p, p_statement
 from myoild.report.html import Markup, Section, escape, not_available, paragraph, table
 from myoild.report.reviewer import absolute_sentences
 
-MAIN_CONTRAST = RETRO_CONTRASTS[0]
 #: Paper, Results (retrospective cohort) and Figure 1A-B: weighted HR, robust 95% CI, p.
 PAPER_MAIN_RESULTS = {
     "death": (0.330, 0.161, 0.675, "0.002"),
@@ -20,10 +19,11 @@ PAPER_MAIN_RESULTS = {
 }
 
 
-def main_results(models: pd.DataFrame) -> dict[str, pd.Series | None]:
-    """The IPTW Cox row with robust CI of tacrolimus vs conventional for death and relapse."""
+def main_results(models: pd.DataFrame, design: StudyDesign = PAPER) -> dict[str, pd.Series | None]:
+    """The IPTW Cox row with robust CI of the ``design``'s main contrast (tacrolimus vs conventional)
+    for death and relapse."""
     chosen = models[
-        (models["contrast"] == MAIN_CONTRAST) & (models["model"] == "cox_iptw") & (models["ci_method"] == "robust")
+        (models["contrast"] == design.main_contrast) & (models["model"] == "cox_iptw") & (models["ci_method"] == "robust")
     ]
     rows = {}
     for endpoint in PAPER_MAIN_RESULTS:
@@ -40,8 +40,14 @@ def _hr_text(row: pd.Series) -> str:
     return text
 
 
-def headline_sentence(rows: dict[str, pd.Series | None]) -> str:
-    """``Death: HR 0.628 (0.319–1.237), p = 0.178 (paper: 0.330 (0.161–0.675), p = 0.002); ...``"""
+def compares_with_paper(design: StudyDesign) -> bool:
+    """The paper's figures are a reference only for its own contrast and follow-up window."""
+    return design.main_contrast == PAPER.main_contrast and design.followup_days == PAPER.followup_days
+
+
+def headline_sentence(rows: dict[str, pd.Series | None], design: StudyDesign = PAPER) -> str:
+    """``Death: HR 0.628 (0.319–1.237), p = 0.178 (paper: 0.330 (0.161–0.675), p = 0.002); ...``
+    (the paper's figures only where ``compares_with_paper``)."""
     parts = []
     for endpoint, (hr, low, high, p) in PAPER_MAIN_RESULTS.items():
         row = rows[endpoint]
@@ -51,10 +57,11 @@ def headline_sentence(rows: dict[str, pd.Series | None]) -> str:
             ours = _hr_text(row)
         else:
             ours = f"HR {_hr_text(row)}, {p_statement(row['p_value'])}"
-        parts.append(f"{ENDPOINT_NAMES[endpoint]}: {ours} (paper: {format_hr_ci(hr, low, high)}, p = {p})")
+        paper = f" (paper: {format_hr_ci(hr, low, high)}, p = {p})" if compares_with_paper(design) else ""
+        parts.append(f"{ENDPOINT_NAMES[endpoint]}: {ours}{paper}")
     return (
-        "Tacrolimus vs conventional immunosuppressants, retrospective cohort, IPTW-weighted Cox model with "
-        "robust 95% CI. " + "; ".join(parts) + "."
+        f"{contrast_label(design.main_contrast)} immunosuppressants, retrospective cohort, IPTW-weighted Cox model "
+        "with robust 95% CI. " + "; ".join(parts) + "."
     )
 
 
@@ -72,13 +79,16 @@ def input_statement(config: dict) -> str:
     return "Input: the raw tables of the configured input folder (checksums under Validation notes)."
 
 
-def summary_section(results: ResultsFolder, config: dict, disclosure: Disclosure = Disclosure()) -> Section:
+def summary_section(
+    results: ResultsFolder, config: dict, disclosure: Disclosure = Disclosure(), design: StudyDesign = PAPER
+) -> Section:
     note = paragraph(input_statement(config), "note")
     models = results.table("tables/survival_models.tsv")
     if models is None:
         return Section("summary", "Summary", (note, not_available("tables/survival_models.tsv")))
-    rows = main_results(models)
-    headline = Markup(f'<div class="headline"><p>{escape(headline_sentence(rows))}</p></div>\n')
+    rows = main_results(models, design)
+    headline = Markup(f'<div class="headline"><p>{escape(headline_sentence(rows, design))}</p></div>\n')
+    with_paper = compares_with_paper(design)
     table_rows = []
     for endpoint, (hr, low, high, p) in PAPER_MAIN_RESULTS.items():
         row = rows[endpoint]
@@ -86,13 +96,16 @@ def summary_section(results: ResultsFolder, config: dict, disclosure: Disclosure
             ours = [MISSING] * 3
         else:
             ours = [_hr_text(row), format_p(row["p_value"]), format_count(row["events"], disclosure)]
-        table_rows.append([ENDPOINT_NAMES[endpoint], *ours, format_hr_ci(hr, low, high), p])
-    header = ["Endpoint", "This run: HR (95% CI)", "p", "Events", "Paper: HR (95% CI)", "Paper p"]
-    comparison = table(header, table_rows, "Main results: tacrolimus vs conventional (IPTW Cox)")
+        table_rows.append([ENDPOINT_NAMES[endpoint], *ours, *((format_hr_ci(hr, low, high), p) if with_paper else ())])
+    header = ["Endpoint", "This run: HR (95% CI)", "p", "Events", *(("Paper: HR (95% CI)", "Paper p") if with_paper else ())]
+    caption = f"Main results: {contrast_label(design.main_contrast).lower()} (IPTW Cox)"
+    comparison = table(header, table_rows, caption)
     flow = results.table("cohort/flow.tsv")
     missing = [] if flow is None else missing_cohorts(flow)
     absolute = results.table("tables/absolute_effects.tsv")
-    effects = [paragraph(sentence) for sentence in absolute_sentences(absolute)] if absolute is not None else []
+    effects = (
+        [paragraph(sentence) for sentence in absolute_sentences(absolute, design)] if absolute is not None else []
+    )
     gaps = [
         paragraph(
             f"This data set has no analysed {cohort} patients: the {cohort} analyses are shown as not estimable "

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from myoild.contract import PROSP_CONTRAST, RETRO_CONTRASTS
+from myoild.design import PAPER, StudyDesign
 from myoild.disclosure import Disclosure
 from myoild.figures.forest import (
     CI_METHOD_LABELS,
@@ -24,7 +24,6 @@ from myoild.report.formatting import MISSING, format_count, format_number, forma
 from myoild.report.html import Heading, Section, details, figure, not_available, paragraph, slug, table
 from myoild.report.reviewer import ph_flag
 
-CONTRASTS = RETRO_CONTRASTS + (PROSP_CONTRAST,)
 HR_NOTE = (
     "HR < 1 favours the contrast's first group. Log-rank / score p: for IPTW models the robust score test of "
     "the weighted Cox model (R summary(coxph)$robscore), for unadjusted models the log-rank test. "
@@ -50,8 +49,12 @@ def _diagnostics_rows(diagnostics: pd.DataFrame, balance: pd.DataFrame | None, d
     return rows
 
 
-def propensity_section(results: ResultsFolder, disclosure: Disclosure = Disclosure()) -> Section:
-    overlap = "Propensity score overlap. Estimated probability of tacrolimus by arm, one panel per contrast."
+def propensity_section(
+    results: ResultsFolder, disclosure: Disclosure = Disclosure(), design: StudyDesign = PAPER
+) -> Section:
+    overlap = (
+        f"Propensity score overlap. Estimated probability of {design.treatment} by arm, one panel per contrast."
+    )
     balance_caption = (
         "Covariate balance. Absolute standardised mean differences of each covariate (level) before (open) and "
         "after (filled) IPTW, one panel per contrast; dashed line at 0.1."
@@ -193,10 +196,10 @@ def _km_panels(results: ResultsFolder, at_risk: pd.DataFrame | None, contrast: s
     return uris
 
 
-def km_section(results: ResultsFolder, disclosure: Disclosure = Disclosure()) -> Section:
+def km_section(results: ResultsFolder, disclosure: Disclosure = Disclosure(), design: StudyDesign = PAPER) -> Section:
     at_risk = results.table("tables/km_at_risk.tsv")
     blocks: list = []
-    for contrast in CONTRASTS:
+    for contrast in design.contrasts:
         panels = _km_panels(results, at_risk, contrast)
         in_table = at_risk is not None and (at_risk["contrast"] == contrast).any()
         if not in_table and all(uri is None for uri in panels.values()):

@@ -13,10 +13,11 @@ Tests and summaries: ``hypothesis_tests`` and ``summaries``. Which test a row ge
 rows, Mann-Whitney for median (IQR) rows, chi-square or Fisher by the expected counts for n (%)
 rows); the summary does not change with the rule. The drug rows of Table 1 define the groups and
 are neither tested nor given an SMD. SMD: the contrast's first group minus the other
-(retrospective: tacrolimus - conventional; prospective: tacrolimus+pirfenidone - tacrolimus).
+(the design's treated group: retrospective, tacrolimus - conventional; prospective,
+tacrolimus+pirfenidone - tacrolimus in the paper's study).
 
 Only included patients enter. Baseline labs are the baseline visit's values; the drugs are those
-started within 30 days of index (``derive.groups.drugs_started``).
+started within the design's treatment window (30 days) of index (``derive.groups.drugs_started``).
 """
 
 from __future__ import annotations
@@ -32,18 +33,14 @@ from myoild.contract import (
     HRCT_FEATURES,
     HRCT_PATTERNS,
     IMMUNOSUPPRESSANTS,
-    PROSP_GROUPS,
-    RETRO_GROUPS,
 )
 from myoild.derive.groups import drugs_started
+from myoild.design import PAPER, StudyDesign
 from myoild.disclosure import Disclosure
 from myoild.derive.keys import optional_column
 from myoild.tables import hypothesis_tests, summaries
 from myoild.tables.hypothesis_tests import TestResult, test_rule_sentence
 
-GROUPS = {"retrospective": RETRO_GROUPS, "prospective": PROSP_GROUPS}
-#: The contrast's first group (RESULTS_CONTRACT.md: tacrolimus_vs_conventional, tacrolimus+pirfenidone_vs_tacrolimus).
-TREATED_GROUP = {"retrospective": "tacrolimus", "prospective": "tacrolimus+pirfenidone"}
 STATISTIC = {
     "mean_sd": "mean (SD)",
     "median_iqr": "median (IQR)",
@@ -169,9 +166,14 @@ def _numbers(values: pd.Series) -> np.ndarray:
 
 
 def patient_characteristics(
-    analysis_set: pd.DataFrame, tables: dict[str, pd.DataFrame], cohort: str, hrct_scores: pd.DataFrame | None = None
+    analysis_set: pd.DataFrame,
+    tables: dict[str, pd.DataFrame],
+    cohort: str,
+    hrct_scores: pd.DataFrame | None = None,
+    treatment_window_days: int = PAPER.treatment_window_days,
 ) -> pd.DataFrame:
-    """One row per included patient of ``cohort`` (index patient_id): ``group`` and every characteristic.
+    """One row per included patient of ``cohort`` (index patient_id): ``group`` and every characteristic
+    (the drug columns: started within ``treatment_window_days`` of index).
 
     Flags are 0/1 floats, numbers floats, categories strings; NaN/None where missing.
     """
@@ -194,7 +196,7 @@ def patient_characteristics(
     for column in _BASELINE_LABS:
         frame[column] = _numbers(optional_column(baseline, column, "float64"))
 
-    started = drugs_started(tables["patients"], tables["medications"]).reindex(ids)
+    started = drugs_started(tables["patients"], tables["medications"], window_days=treatment_window_days).reindex(ids)
     for drug in IMMUNOSUPPRESSANTS:
         frame[drug] = started[drug].to_numpy(dtype=float)
 
@@ -275,16 +277,18 @@ def table1(
     categorical_test: str = "auto",
     continuous_test: str = "by_statistic",
     covariates: tuple[str, ...] = (),
+    design: StudyDesign = PAPER,
 ) -> pd.DataFrame:
     """Table 1 (``cohort="retrospective"``) or Table 2 (``"prospective"``) as a machine table (module
     docstring), tested by the rules ``categorical_test`` and ``continuous_test``
     (``hypothesis_tests.CATEGORICAL_RULES`` / ``CONTINUOUS_RULES``; ValueError for another), with
-    rows for the propensity ``covariates`` the table does not show and for the sites (more than one)."""
+    rows for the propensity ``covariates`` the table does not show and for the sites (more than one);
+    groups and treatment window are the study ``design``'s."""
     rules = {"categorical": categorical_test, "continuous": continuous_test}
-    groups = GROUPS[cohort]
-    treated = TREATED_GROUP[cohort]
+    groups = design.groups[cohort]
+    treated = design.treated_group[cohort]
     control = next(group for group in groups if group != treated)
-    frame = patient_characteristics(analysis_set, tables, cohort, hrct_scores)
+    frame = patient_characteristics(analysis_set, tables, cohort, hrct_scores, design.treatment_window_days)
     members = {group: (frame["group"] == group).to_numpy() for group in groups}
 
     sizes = {group: int(member.sum()) for group, member in members.items()}
@@ -328,12 +332,13 @@ def table1_markdown(
     categorical_test: str = "auto",
     continuous_test: str = "by_statistic",
     disclosure: Disclosure = Disclosure(),
+    design: StudyDesign = PAPER,
 ) -> str:
     """The machine table as a Markdown table for people: p-values to 3 decimals, SMD to 2; the note
     states the test rule the table was made with (``test_rule_sentence``). Group sizes and the n of
     n (%) cells pass ``disclosure`` (config ``report.min_cell_count``: a small n as ``<5``)."""
     groups = list(table.columns[2 : table.columns.get_loc("p_value")])
-    treated = TREATED_GROUP[_cohort_of(groups)]
+    treated = design.treated_group[_cohort_of(groups, design)]
     control = next(group for group in groups if group != treated)
     sizes = table.loc[table["characteristic"] == "patients", groups].iloc[0]
     header = ["Characteristic", *(f"{g} (n={disclosure.count(int(sizes[g]))})" for g in groups), "p", "test", "SMD"]
@@ -369,8 +374,8 @@ def group_summaries(row: pd.Series, groups: list[str], disclosure: Disclosure = 
     return [disclosure.n_percent(str(row[group])) for group in groups]
 
 
-def _cohort_of(groups: list[str]) -> str:
-    return next(cohort for cohort, names in GROUPS.items() if set(names) == set(groups))
+def _cohort_of(groups: list[str], design: StudyDesign) -> str:
+    return next(cohort for cohort, names in design.groups.items() if set(names) == set(groups))
 
 
 def _format_smd(smd: float) -> str:
