@@ -1,5 +1,8 @@
 # myoild: Chen et al. 2022 (tacrolimus in IIM-ILD) from raw clinical tables to tables, figures and report.
 # Run `snakemake --cores 2`; see README.md. Each stage is a rule file in workflow/rules/.
+from snakemake.exceptions import WorkflowError
+
+from myoild.results_folder import ResultsFolderInUse, ResultsFolderLock
 
 
 configfile: "config/config.yaml"
@@ -20,6 +23,27 @@ include: "workflow/rules/manuscript.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/manifest.smk"
+
+
+# One run at a time writes a results folder (myoild.results_folder; Snakemake's own lock covers its
+# working directory only). Snakemake calls onstart for a real run that has jobs to run, not for dry
+# runs, --lint or the jobs it starts (--no-hooks), and onsuccess or onerror when that run ends.
+RESULTS_LOCK = ResultsFolderLock(RESULTS)
+
+
+onstart:
+    try:
+        RESULTS_LOCK.acquire()
+    except ResultsFolderInUse as busy:
+        raise WorkflowError(str(busy)) from None
+
+
+onsuccess:
+    RESULTS_LOCK.release()
+
+
+onerror:
+    RESULTS_LOCK.release()
 
 
 rule all:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from myoild.results_folder import raw_input_fingerprint
 from myoild.synth import generate_cohort, write_cohort
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,9 +50,11 @@ def test_validate_target_passes_on_a_good_cohort(small_cohort, tmp_path):
     assert report["status"] == "pass"
     assert report["errors"] == []
     assert set(report["tables"]) == {"patients", "medications", "visits", "hrct_reads", "adverse_events"}
+    fingerprint = raw_input_fingerprint(sorted(small_cohort.glob("*.csv")), reuse=False)
     assert files_under(tmp_path / "results") == [
         "validated/adverse_events.parquet",
         "validated/hrct_reads.parquet",
+        f"validated/input_{fingerprint[:16]}.json",
         "validated/medications.parquet",
         "validated/patients.parquet",
         "validated/visits.parquet",

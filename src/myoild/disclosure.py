@@ -1,8 +1,10 @@
 """What the human-readable outputs may show of the patients (config ``report``).
 
-The human-readable outputs are ``report.html``, the Markdown of Table 1/2, the flow diagram and the
-manuscript tables (``tables/manuscript.docx``/``.xlsx``); the machine tables (TSV, Parquet) and
-``validation/report.*`` keep every count and identifier.
+The human-readable outputs are ``report.html``, the Markdown of Table 1/2, the manuscript tables
+(``tables/manuscript.docx``/``.xlsx``) and the counts the figures print: the flow diagram's, the
+Kaplan-Meier figures' numbers at risk, the adverse-event chart's n/N, and the patients per visit
+and per group of the scale and HRCT figures; the machine tables (TSV,
+Parquet) and ``validation/report.*`` keep every count and identifier.
 
 - ``show_patient_ids`` (default false): patient identifiers appear in the report only when set,
   for internal quality control; by default the report gives counts and reasons, and the

@@ -2,11 +2,15 @@
 
 Results-contract conventions: tab-separated UTF-8 with a header row, full-precision numbers (the
 shortest repr that round-trips), empty cells for missing values, ``\\n`` line ends; Parquet written
-by pyarrow without the pandas index.
+by pyarrow without the pandas index. Text is written exactly as it is: a cell with a tab, a quote
+or a line feed is quoted (CSV's minimal quoting); one with a carriage return, which that rule does
+not quote and a reader would take for a line end, makes the writer quote every text cell of the
+table (``csv.QUOTE_NONNUMERIC``), so that it reads back unchanged.
 """
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -19,7 +23,15 @@ def write_tsv(df: pd.DataFrame, path: str | Path) -> None:
     """Write ``df`` as a results-contract TSV."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    df.to_csv(path, sep="\t", index=False, lineterminator="\n", na_rep="", encoding="utf-8")
+    quoting = csv.QUOTE_NONNUMERIC if _has_carriage_return(df) else csv.QUOTE_MINIMAL
+    df.to_csv(path, sep="\t", index=False, lineterminator="\n", na_rep="", encoding="utf-8", quoting=quoting)
+
+
+def _has_carriage_return(df: pd.DataFrame) -> bool:
+    text = [df[column] for column in df.columns if df[column].dtype == object]
+    return any(column.map(lambda value: isinstance(value, str) and "\r" in value).any() for column in text) or any(
+        "\r" in str(name) for name in df.columns
+    )
 
 
 def read_tsv(path: str | Path) -> pd.DataFrame:

@@ -9,7 +9,7 @@ from snakemake.utils import validate
 from myoild.config import first_config_error, first_unusable_value
 from myoild.contract import COHORTS, TABLES
 from myoild.design import StudyDesign
-from myoild.provenance import code_hash, content_hash
+from myoild.provenance import code_hash
 
 #: The repository: two folders above this file (workflow/rules/common.smk), whichever Snakefile runs
 #: (the top-level one, or workflow/Snakefile as the Snakemake workflow catalog expects).
@@ -116,20 +116,12 @@ def table1_inputs(wildcards):
     return inputs
 
 
-def raw_fingerprint(wildcards, input):
-    """The content of the user's raw tables, so that a changed file reruns validation (file times
-    are not a rerun trigger here); the built-in cohort is fixed by the synth rule's parameters.
-    """
-    if not config["input_dir"]:
-        return "built-in synthetic cohort"
-    return content_hash(input.raw)
-
-
 def final_outputs():
     """Every file a run leaves in the results folder but the report, the manifest and the
     validation report (which no rule declares); each stage adds its files here."""
     return [
         *VALIDATED.values(),
+        VALIDATED_INPUT,
         ANALYSIS_SET,
         f"{RESULTS}/cohort/flow.tsv",
         f"{RESULTS}/cohort/flow_by_site.tsv",

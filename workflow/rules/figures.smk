@@ -25,6 +25,7 @@ rule figure_scales:
         "../envs/myoild.yaml"
     params:
         folder=output_folder,
+        min_cell_count=config["report"]["min_cell_count"],
         code=package_code("figure_scales"),
     script:
         "../scripts/figure_scales.py"
@@ -48,6 +49,7 @@ rule figure_hrct:
         "../envs/myoild.yaml"
     params:
         stem=output_stem,
+        min_cell_count=config["report"]["min_cell_count"],
         code=package_code("figure_hrct"),
     script:
         "../scripts/figure_hrct.py"
@@ -70,6 +72,8 @@ rule figure_adverse_events:
         "../envs/myoild.yaml"
     params:
         stem=output_stem,
+        min_cell_count=config["report"]["min_cell_count"],
+        study=config["study"],
         code=package_code("figure_adverse_events"),
     script:
         "../scripts/figure_adverse_events.py"
@@ -100,6 +104,7 @@ rule figure_km:
     params:
         panels=KM_PANELS,
         folder=output_folder,
+        min_cell_count=config["report"]["min_cell_count"],
         code=package_code("figure_km"),
     script:
         "../scripts/figure_km.py"

@@ -1,6 +1,22 @@
 # Validation of the raw tables against the data contract. The report (validation/report.json and
 # report.md) is written by the job but is not a declared output: Snakemake deletes the declared
 # outputs of a failed job, and the report must survive a failed validation.
+# The record validated/input_<fingerprint>.json names the raw tables' content, so that a results
+# folder without Snakemake history (copied, or .snakemake/ removed) reruns validation for another
+# input (myoild.results_folder). The fingerprint is computed when the workflow is parsed: a run's
+# main process hashes the tables, the jobs it starts reuse its result.
+from myoild.results_folder import (
+    BUILT_IN_COHORT,
+    input_record_path,
+    raw_input_fingerprint,
+)
+
+INPUT_FINGERPRINT = (
+    raw_input_fingerprint(raw_tables(None), reuse=not workflow.is_main_process)
+    if config["input_dir"]
+    else BUILT_IN_COHORT
+)
+VALIDATED_INPUT = input_record_path(RESULTS, INPUT_FINGERPRINT)
 
 
 rule validate:
@@ -8,6 +24,7 @@ rule validate:
         raw=raw_tables,
     output:
         **VALIDATED,
+        input_record=VALIDATED_INPUT,
     log:
         f"{LOGS}/validate.log",
     benchmark:
@@ -17,7 +34,7 @@ rule validate:
     params:
         input_dir=raw_input_dir(),
         results_dir=results_root,
-        raw=raw_fingerprint,
+        fingerprint=INPUT_FINGERPRINT,
         baseline_window_days=config["study"]["baseline_window_days"],
         code=package_code("validate"),
     script:

@@ -3,6 +3,10 @@
 One row of panels per cohort: horizontal bars of the percentage of patients with at least one event
 in each category by group, labelled n/N, and beside them a panel of their own with the p-value of
 Fisher's exact test between the groups, in one format (``myoild.figures.style.format_p``).
+
+Counts pass the run's ``Disclosure`` (config ``report.min_cell_count``): a small n or N is shown as
+``<5``, and the bar of a hidden n is not drawn, since its percentage would give the count back
+(the rule of ``myoild.disclosure``, as the report's adverse-event tables); a note says so.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ import pandas as pd
 
 from myoild.adverse_events import ANY
 from myoild.contract import AE_CATEGORIES, COHORTS
+from myoild.design import PAPER
+from myoild.disclosure import Disclosure
 from myoild.figures.style import (
     FULL_WIDTH,
     GROUP_COLOURS,
@@ -44,19 +50,22 @@ BAR_HEIGHT = 0.38
 CATEGORY_HEIGHT = 0.27
 
 
-def _bars(ax: plt.Axes, rows: pd.DataFrame, cohort: str, categories: list[str], y: np.ndarray) -> None:
-    """Each group's bars with their n/N labels."""
+def _bars(
+    ax: plt.Axes, rows: pd.DataFrame, cohort: str, categories: list[str], y: np.ndarray, disclosure: Disclosure
+) -> None:
+    """Each group's bars with their n/N labels, counts as ``disclosure`` shows them (module docstring)."""
     for offset, group in zip((-BAR_HEIGHT / 2, BAR_HEIGHT / 2), drawn_groups(rows.reset_index())):
         group_rows = rows.xs(group, level="group").reindex(categories)
-        percent = group_rows["percent"].fillna(0)
-        label = f"{GROUP_LABELS[group]} (N={int(group_rows['patients_at_risk'].max())})"
+        hidden = group_rows["patients_with_event"].map(disclosure.hides).astype(bool)
+        percent = group_rows["percent"].fillna(0).mask(hidden, 0.0)
+        label = f"{GROUP_LABELS[group]} (N={disclosure.count(group_rows['patients_at_risk'].max())})"
         ax.barh(y - offset, percent, BAR_HEIGHT, color=GROUP_COLOURS[group], label=label)
         for yy, with_event, at_risk, x in zip(
             y - offset, group_rows["patients_with_event"], group_rows["patients_at_risk"], percent
         ):
             ax.annotate(
-                f"{with_event}/{at_risk}", (x, yy), xytext=(2, 0), textcoords="offset points", va="center",
-                fontsize=MIN_FONT_SIZE,
+                f"{disclosure.count(with_event)}/{disclosure.count(at_risk)}", (x, yy), xytext=(2, 0),
+                textcoords="offset points", va="center", fontsize=MIN_FONT_SIZE,
             )  # fmt: skip
     ax.set_yticks(y, [CATEGORY_LABELS[c] for c in categories])
     ax.set_xlim(0, 112)
@@ -76,9 +85,12 @@ def _p_values(ax: plt.Axes, p_values: pd.Series, y: np.ndarray) -> None:
         spine.set_visible(False)
 
 
-def adverse_event_figure(adverse_events: pd.DataFrame) -> plt.Figure:
+def adverse_event_figure(
+    adverse_events: pd.DataFrame, disclosure: Disclosure = Disclosure(), window_days: int = PAPER.followup_days
+) -> plt.Figure:
     """Per cohort (module docstring), bars of the percentage of patients with at least one event in
-    each category by group, labelled n/N, with Fisher's exact p-value between the groups beside."""
+    each category by group, labelled n/N (counts as ``disclosure`` shows them), with Fisher's exact
+    p-value between the groups beside; the note names the events' window (the design's follow-up)."""
     categories = [ANY, *AE_CATEGORIES]
     cohorts = [cohort for cohort in COHORTS if adverse_events["cohort"].eq(cohort).any()]
     y = np.arange(len(categories))[::-1]
@@ -89,17 +101,26 @@ def adverse_event_figure(adverse_events: pd.DataFrame) -> plt.Figure:
         )  # fmt: skip
         for (bars, p_panel), cohort in zip(axes, cohorts):
             rows = adverse_events[adverse_events["cohort"].eq(cohort)].set_index(["category", "group"])
-            _bars(bars, rows, cohort, categories, y)
+            _bars(bars, rows, cohort, categories, y, disclosure)
             p_panel.sharey(bars)
-            _p_values(p_panel, rows.xs(drawn_groups(rows.reset_index())[0], level="group").reindex(categories)["p_fisher"], y)
+            first_group = drawn_groups(rows.reset_index())[0]
+            _p_values(p_panel, rows.xs(first_group, level="group").reindex(categories)["p_fisher"], y)
         add_note(
             fig,
-            "Events with onset within 365 days of the index date; n/N: patients with an event / patients at risk; "
-            "p: Fisher's exact test between the groups.",
+            f"Events with onset within {window_days} days of the index date; n/N: patients with an event / patients "
+            "at risk; "
+            "p: Fisher's exact test between the groups."
+            + (f" {disclosure.note} Bars of hidden counts are not drawn." if disclosure.note else ""),
         )
     return fig
 
 
-def adverse_event_chart(adverse_events: pd.DataFrame, stem: str | Path) -> list[Path]:
-    """Write the adverse-event chart of ``adverse_events`` (``tables/adverse_events.tsv``) as PNG and PDF."""
-    return save_figure(adverse_event_figure(adverse_events), stem)
+def adverse_event_chart(
+    adverse_events: pd.DataFrame,
+    stem: str | Path,
+    disclosure: Disclosure = Disclosure(),
+    window_days: int = PAPER.followup_days,
+) -> list[Path]:
+    """Write the adverse-event chart of ``adverse_events`` (``tables/adverse_events.tsv``) as PNG and
+    PDF, counts as ``disclosure`` shows them."""
+    return save_figure(adverse_event_figure(adverse_events, disclosure, window_days), stem)

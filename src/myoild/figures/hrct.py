@@ -17,6 +17,7 @@ from matplotlib.colors import to_rgba
 from matplotlib.patches import Patch
 
 from myoild.contract import HRCT_FEATURES
+from myoild.disclosure import Disclosure
 from myoild.figures.scales import PANEL_LETTERS, SIGNIFICANCE_NOTE, significance_label
 from myoild.figures.style import GROUP_COLOURS, GROUP_LABELS, RC_PARAMS, add_note, drawn_groups, panel_grid, save_figure
 
@@ -32,8 +33,9 @@ BAR_WIDTH = 0.36
 SOLID_ALPHA = 0.6
 
 
-def hrct_change_figure(deltas: pd.DataFrame, stem: str | Path) -> list[Path]:
-    """Figure 4A-E: baseline and 12-month HRCT scores by group for the total and each feature."""
+def hrct_figure(deltas: pd.DataFrame, disclosure: Disclosure = Disclosure()) -> plt.Figure:
+    """Figure 4A-E: baseline and 12-month HRCT scores by group for the total and each feature; the
+    patients per group as ``disclosure`` shows them."""
     table = deltas.set_index(["group", "feature"])
     groups = drawn_groups(deltas)
     with plt.rc_context(RC_PARAMS):
@@ -77,7 +79,7 @@ def hrct_change_figure(deltas: pd.DataFrame, stem: str | Path) -> list[Path]:
             ax.set_ylim(0, bracket * 1.15 + 0.5)
             ax.set_xticks(range(len(groups)))
             ax.set_xticklabels(
-                [f"{fill(GROUP_LABELS[g], 14)}\nn={int(table.loc[(g, feature), 'n'])}" for g in groups]
+                [f"{fill(GROUP_LABELS[g], 14)}\nn={disclosure.count(table.loc[(g, feature), 'n'])}" for g in groups]
             )
             title, ylabel = FEATURE_LABELS[feature]
             ax.set_title(fill(f"{letter}  {title}", 24), loc="left", fontweight="bold")
@@ -94,6 +96,11 @@ def hrct_change_figure(deltas: pd.DataFrame, stem: str | Path) -> list[Path]:
         add_note(
             fig,
             "Mean + SD; \u0394: mean change (12 months - baseline). * 12 months vs baseline, paired Wilcoxon "
-            "signed-rank test; # change between groups, Mann-Whitney test. " + SIGNIFICANCE_NOTE + ".",
+            f"signed-rank test; # change between groups, Mann-Whitney test. {SIGNIFICANCE_NOTE}. {disclosure.note}".rstrip(),
         )
-        return save_figure(fig, stem)
+    return fig
+
+
+def hrct_change_figure(deltas: pd.DataFrame, stem: str | Path, disclosure: Disclosure = Disclosure()) -> list[Path]:
+    """Write Figure 4A-E (``hrct_figure``) as PNG and PDF."""
+    return save_figure(hrct_figure(deltas, disclosure), stem)

@@ -11,8 +11,10 @@ day (the end of follow-up) ends the time axis.
   ``weighted_km(..., censored=True)`` do; a table of event times alone would give a partial set
   of marks, so the panel then says that its censoring times are not in the table.
 - Numbers at risk under each panel, one row per arm in the arm's colour, labelled with the arm's
-  name at the left of the row of panels: whole numbers of patients; on weighted curves the sum of
-  the weights follows in parentheses.
+  name at the left of the row of panels: whole numbers of patients, each passed through the run's
+  ``Disclosure`` (config ``report.min_cell_count``: a small number as ``<5``, said in a note under
+  the panels), as the report's table of numbers at risk; on weighted curves the sum of the weights
+  follows in parentheses.
 - An arm without events is a flat line at 1; a hazard ratio that is not estimable is written as
   such with its reason.
 """
@@ -29,12 +31,14 @@ from matplotlib.lines import Line2D
 from matplotlib.transforms import offset_copy
 
 from myoild.contrasts import contrast_groups
+from myoild.disclosure import Disclosure
 from myoild.figures.forest import MODEL_LABELS, estimate_text, not_estimable_reason
 from myoild.figures.style import (
     GROUP_COLOURS,
     GROUP_LABELS,
     MIN_FONT_SIZE,
     RC_PARAMS,
+    add_note,
     p_equals,
     panel_grid,
     save_figure,
@@ -84,10 +88,12 @@ def _label(group: str) -> str:
     return fill(GROUP_LABELS.get(group, group), 14)
 
 
-def _at_risk_text(rows: pd.DataFrame, weighted: bool) -> list[str]:
+def _at_risk_text(rows: pd.DataFrame, weighted: bool, disclosure: Disclosure) -> list[str]:
+    """Each row's patients at risk as ``disclosure`` shows a count, with the sum of weights when ``weighted``."""
+    counts = [disclosure.count(n) for n in rows["n_risk"]]
     if weighted:
-        return [f"{n}\n({w:.1f})" for n, w in zip(rows["n_risk"], rows["n_risk_weighted"])]
-    return [str(n) for n in rows["n_risk"]]
+        return [f"{n}\n({w:.1f})" for n, w in zip(counts, rows["n_risk_weighted"])]
+    return counts
 
 
 def _below(ax: plt.Axes, points: float, transform=None, x_points: float = 0.0):
@@ -97,16 +103,22 @@ def _below(ax: plt.Axes, points: float, transform=None, x_points: float = 0.0):
 
 
 def _numbers_at_risk(
-    ax: plt.Axes, at_risk: pd.DataFrame, groups: tuple[str, str], weighted: bool, labelled: bool
+    ax: plt.Axes,
+    at_risk: pd.DataFrame,
+    groups: tuple[str, str],
+    weighted: bool,
+    labelled: bool,
+    disclosure: Disclosure,
 ) -> None:
-    """The rows of numbers at risk under ``ax``, with the arms' names at the left when ``labelled``."""
+    """The rows of numbers at risk under ``ax`` (counts as ``disclosure`` shows them), with the arms'
+    names at the left when ``labelled``."""
     heading = "Numbers at risk" + (": patients (sum of weights)" if weighted else "")
     ax.text(0, 0, heading, transform=_below(ax, AT_RISK_TOP, ax.transAxes), va="top", fontsize=MIN_FONT_SIZE)
     depth = AT_RISK_TOP + LINE
     for group in groups:
         colour = GROUP_COLOURS.get(group, "#000000")
         rows = at_risk[at_risk["group"] == group].sort_values("time_days")
-        for day, text in zip(rows["time_days"], _at_risk_text(rows, weighted)):
+        for day, text in zip(rows["time_days"], _at_risk_text(rows, weighted, disclosure)):
             ax.text(
                 day, 0, text, transform=_below(ax, depth), ha="center", va="top", color=colour, fontsize=MIN_FONT_SIZE
             )
@@ -165,12 +177,17 @@ def _panel(ax: plt.Axes, table: pd.DataFrame, at_risk: pd.DataFrame, groups: tup
 
 
 def kaplan_meier_figure(
-    km: pd.DataFrame, at_risk: pd.DataFrame, models: pd.DataFrame, contrast: str, weighted: bool
+    km: pd.DataFrame,
+    at_risk: pd.DataFrame,
+    models: pd.DataFrame,
+    contrast: str,
+    weighted: bool,
+    disclosure: Disclosure = Disclosure(),
 ) -> plt.Figure:
     """One panel per endpoint of ``contrast`` (``COLUMNS`` a row): the two arms' curves with 95% bands and
     censoring marks, the hazard ratio with its test in the corner (weighted: the robust score
     test of the IPTW Cox model, R's ``robscore``; unweighted: the log-rank test), numbers at risk
-    below (module docstring)."""
+    below, as ``disclosure`` shows counts (module docstring)."""
     groups = contrast_groups(contrast)
     rows = km[(km["contrast"] == contrast) & (km["weighted"] == weighted)]
     endpoints = list(dict.fromkeys(rows["endpoint"]))
@@ -184,7 +201,7 @@ def kaplan_meier_figure(
             curves = at_risk[(at_risk["contrast"] == contrast) & (at_risk["endpoint"] == endpoint)]
             marked = _panel(ax, rows[rows["endpoint"] == endpoint], curves, groups, weighted)
             complete &= marked
-            _numbers_at_risk(ax, curves, groups, weighted, labelled=index % COLUMNS == 0)
+            _numbers_at_risk(ax, curves, groups, weighted, index % COLUMNS == 0, disclosure)
             fit = models[
                 (models["contrast"] == contrast) & (models["endpoint"] == endpoint) & (models["model"] == model)
             ]
@@ -197,11 +214,20 @@ def kaplan_meier_figure(
         if complete:
             handles.append(Line2D([], [], color="#333333", label="Censored", **CENSOR_MARK))
         fig.legend(handles=handles, loc="outside upper center", ncols=len(handles), frameon=False)
+        if disclosure.note:
+            add_note(fig, disclosure.note)
     return fig
 
 
 def km_figure(
-    km: pd.DataFrame, at_risk: pd.DataFrame, models: pd.DataFrame, contrast: str, weighted: bool, stem: str | Path
+    km: pd.DataFrame,
+    at_risk: pd.DataFrame,
+    models: pd.DataFrame,
+    contrast: str,
+    weighted: bool,
+    stem: str | Path,
+    disclosure: Disclosure = Disclosure(),
 ) -> list[Path]:
-    """Write the Kaplan-Meier figure of ``contrast`` (weighted or not) as PNG and PDF."""
-    return save_figure(kaplan_meier_figure(km, at_risk, models, contrast, weighted), stem)
+    """Write the Kaplan-Meier figure of ``contrast`` (weighted or not) as PNG and PDF, numbers at risk
+    as ``disclosure`` shows counts."""
+    return save_figure(kaplan_meier_figure(km, at_risk, models, contrast, weighted, disclosure), stem)
