@@ -42,7 +42,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from myoild.bootstrap import bootstrap_chunk, replicate_counts
+from myoild.bootstrap import bootstrap_chunk, contrast_stream, replicate_counts
 from myoild.design import PAPER
 from myoild.contrasts import contrast_patients
 from myoild.derive import derive_cohort
@@ -142,7 +142,7 @@ def lifelines_replicates(data: pd.DataFrame, replicates: int) -> tuple[float, pd
 
     patients = contrast_patients(data, MAIN)
     treated = patients["treated"].to_numpy()
-    number = PAPER.retrospective_contrasts.index(MAIN)
+    number = contrast_stream(MAIN)
     rows = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # lifelines: weights without robust variance

@@ -14,6 +14,7 @@ from myoild.bootstrap import (
 )
 from myoild.contrasts import contrast_patients
 from myoild.derive import derive_cohort
+from myoild.design import PAPER
 from myoild.stats import balancing_weights, design_matrix, fit_cox, logistic_regression
 from myoild.synth import generate_cohort, write_cohort
 from myoild.validate import validate_folder
@@ -200,3 +201,23 @@ def test_bootstrap_rows_follow_their_iptw_rows():
     out = with_bootstrap_rows(models, summary)
     assert list(out["ci_method"]) == ["robust", "bootstrap_percentile", "model"]
     assert out.loc[1, "hr"] == 0.3 and out.loc[1, "ci_low"] == 0.09 and np.isnan(out.loc[1, "p_value"])
+
+
+def test_a_contrasts_resampling_stream_is_fixed_by_its_name(built_in):
+    """The paper's four contrasts keep their streams 0-3 whatever the comparators configured, so
+    dropping or reordering one leaves the others' replicates as they were."""
+    from myoild.bootstrap import contrast_stream
+
+    assert [contrast_stream(c) for c in PAPER.retrospective_contrasts] == [0, 1, 2, 3]
+    assert contrast_stream("tacrolimus_vs_azathioprine") == 3
+    assert contrast_stream("mycophenolate_vs_conventional") == 0
+    streams = [contrast_stream(f"ciclosporin_vs_{drug}") for drug in ("tacrolimus", "mycophenolate", "tripterygium")]
+    assert len(set(streams)) == 3 and min(streams) > 3
+    analysis_set, _ = built_in
+    last = ["tacrolimus_vs_azathioprine"]
+    alone = bootstrap_chunk(analysis_set, last, ["death"], OPTIONS, replicates=range(2), seed=3)
+    together = bootstrap_chunk(analysis_set, list(PAPER.retrospective_contrasts), ["death"], OPTIONS, replicates=range(2), seed=3)
+    pd.testing.assert_frame_equal(
+        alone.reset_index(drop=True),
+        together[together["contrast"] == "tacrolimus_vs_azathioprine"].reset_index(drop=True),
+    )

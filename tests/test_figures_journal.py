@@ -28,16 +28,17 @@ from matplotlib.colors import to_rgb
 from PIL import Image
 from test_report_support import shared_results
 
-from myoild.design import PAPER
-
-RETRO_CONTRASTS, PROSP_CONTRAST = PAPER.retrospective_contrasts, PAPER.prospective_contrast
+from myoild.contract import ADD_ON_DRUGS, IMMUNOSUPPRESSANTS
 from myoild.contrasts import contrast_groups
+from myoild.design import PAPER, StudyDesign
 from myoild.figures.adverse_events import adverse_event_figure
 from myoild.figures.balance import covariate_label, love_figure
 from myoild.figures.km import kaplan_meier_figure, km_figure
-from myoild.figures.style import GROUP_COLOURS, format_p, p_equals
+from myoild.figures.style import arm_colours, format_p, p_equals
 from myoild.stats import weighted_km
 from myoild.tabular import read_tsv
+
+RETRO_CONTRASTS, PROSP_CONTRAST = PAPER.retrospective_contrasts, PAPER.prospective_contrast
 
 #: Journal page width (183 mm) in inches, smallest text in points, the report's widest image (CSS px).
 PAGE_WIDTH = 7.2
@@ -172,7 +173,7 @@ MODELS = pd.DataFrame(
 
 
 def _marks(ax) -> dict[str, tuple[list, list]]:
-    by_colour = {colour: group for group, colour in GROUP_COLOURS.items()}
+    by_colour = {colour: group for group, colour in arm_colours(contrast_groups(CONTRAST)).items()}
     return {
         by_colour[line.get_color()]: (list(line.get_xdata()), list(line.get_ydata()))
         for line in ax.get_lines()
@@ -203,8 +204,8 @@ def test_kaplan_meier_without_censoring_rows_says_so_instead_of_showing_part_of_
 def test_numbers_at_risk_rows_are_labelled_with_the_group_names():
     fig = kaplan_meier_figure(km_table(censored=True), AT_RISK, MODELS, CONTRAST, False)
     texts = {text.get_text(): text.get_color() for text in fig.axes[0].texts}
-    assert texts["Tacrolimus"] == GROUP_COLOURS["tacrolimus"]
-    assert texts["Conventional"] == GROUP_COLOURS["conventional"]
+    assert texts["Tacrolimus"] == "#000000"
+    assert texts["Conventional"] == "#D55E00"
     assert {"5", "2", "1", "4", "3", "0"} <= texts.keys()
     fit = next(text for text in texts if text.startswith("HR "))
     assert fit == "HR 2.500 (0.250–25.000), unadjusted Cox\nlog-rank test p = 0.43"
@@ -243,10 +244,19 @@ def test_cielab_of_known_colours():
 
 
 def test_the_arms_of_every_contrast_differ_for_colour_blind_readers():
-    """Old colours fail this: tacrolimus #0072B2 vs azathioprine #56B4E9 are 25 CIELAB units apart."""
+    """Old colours fail this: tacrolimus #0072B2 vs azathioprine #56B4E9 are 25 CIELAB units apart.
+    Every study design's contrasts are checked: any treatment, every comparator, every add-on."""
     assert np.linalg.norm(cielab("#0072B2", CVD["normal"]) - cielab("#56B4E9", CVD["normal"])) < 30
-    for contrast in (*RETRO_CONTRASTS, PROSP_CONTRAST):
-        first, second = (GROUP_COLOURS[group] for group in contrast_groups(contrast))
+    designs = [
+        StudyDesign(treatment=drug, comparators=tuple(d for d in IMMUNOSUPPRESSANTS if d != drug), add_on=add_on)
+        for drug in IMMUNOSUPPRESSANTS
+        for add_on in ADD_ON_DRUGS
+        if add_on != drug
+    ]
+    contrasts = {contrast for design in designs for contrast in design.contrasts}
+    assert {*RETRO_CONTRASTS, PROSP_CONTRAST} <= contrasts
+    for contrast in contrasts:
+        first, second = arm_colours(contrast_groups(contrast)).values()
         for vision, matrix in CVD.items():
             distance = np.linalg.norm(cielab(first, matrix) - cielab(second, matrix))
             assert distance >= 50, (contrast, vision, distance)

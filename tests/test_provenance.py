@@ -56,13 +56,3 @@ def test_subpackage_hash_covers_nested_files(package_copy):
 def test_unknown_module_is_an_error():
     with pytest.raises(ValueError, match="no module 'nonexistent'"):
         provenance.code_hash("nonexistent")
-
-
-def test_content_hash_ignores_file_times(tmp_path):
-    first = tmp_path / "a.csv"
-    first.write_text("x\n1\n")
-    before = provenance.content_hash([first])
-    first.touch()
-    assert provenance.content_hash([first]) == before
-    first.write_text("x\n2\n")
-    assert provenance.content_hash([first]) != before

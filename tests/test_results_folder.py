@@ -20,6 +20,7 @@ from myoild.results_folder import (
     LOCK_NAME,
     ResultsFolderInUse,
     ResultsFolderLock,
+    built_in_fingerprint,
     input_record_path,
     raw_input_fingerprint,
     record_validated_input,
@@ -92,12 +93,18 @@ def test_tables_that_changed_after_the_run_started_are_not_recorded(raw, tmp_pat
     assert f"fingerprint {planned} when it started" in capsys.readouterr().err
 
 
-def test_the_built_in_cohort_has_a_fixed_record_and_no_planned_fingerprint_to_match(raw, tmp_path):
-    assert input_record_path("out", BUILT_IN_COHORT) == "out/validated/input_builtin.json"
+def test_the_built_in_cohorts_record_names_its_generator_settings_and_no_planned_tables(raw, tmp_path):
+    settings = {"seed": 20220901, "n_retrospective": 261, "format": "parquet", "out_dir": "resources/synthetic"}
+    fingerprint = built_in_fingerprint(settings)
+    assert fingerprint.startswith(BUILT_IN_COHORT)
+    assert built_in_fingerprint({**settings, "out_dir": "elsewhere"}) == fingerprint  # the folder is no setting
+    other = built_in_fingerprint({**settings, "seed": 1})
+    path = input_record_path("out", fingerprint)
+    assert path.startswith("out/validated/input_builtin_") and path != input_record_path("out", other)
     assert main(raw[0].parent, tmp_path / "results") == 0
     record = tmp_path / "input_builtin.json"
-    assert record_validated_input(tmp_path / "results/validation/report.json", BUILT_IN_COHORT, record) == 0
-    assert json.loads(record.read_text())["fingerprint"] == BUILT_IN_COHORT
+    assert record_validated_input(tmp_path / "results/validation/report.json", fingerprint, record) == 0
+    assert json.loads(record.read_text())["fingerprint"] == fingerprint
 
 
 def test_a_new_validation_retires_earlier_records_the_report_and_the_manifest_only(tmp_path, capsys):

@@ -2,8 +2,8 @@
 the weights, refit the weighted Cox model; percentile confidence intervals (Efron & Tibshirani
 1993, ch. 13; Austin 2016 for bootstrapping IPTW survival analyses).
 
-Replicate ``i`` of contrast number ``c`` (its position in the study's retrospective contrasts, as
-the bootstrap rule passes them) draws from ``numpy.random.SeedSequence(seed,
+Replicate ``i`` of contrast number ``c`` (``contrast_stream``: fixed by the contrast's name, so that
+adding, dropping or reordering comparators leaves the other contrasts' resamples as they were) draws from ``numpy.random.SeedSequence(seed,
 spawn_key=(c, i))`` alone, so its resample does not depend on how replicates are chunked or in
 which order chunks run. With ``stratify="treatment"`` each treatment group is resampled to its own
 size; with ``"none"`` the whole contrast is. A replicate whose fit fails (no event in a treatment
@@ -26,8 +26,9 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from myoild.contract import IMMUNOSUPPRESSANTS
+from myoild.contrasts import contrast_groups, contrast_patients, parse_contrast
 from myoild.design import PAPER
-from myoild.contrasts import contrast_groups, contrast_patients
 from myoild.stats import (
     ConvergenceWarning,
     GroupedRmst,
@@ -56,6 +57,21 @@ SUMMARY_COLUMNS = [
     "note",
 ]
 STRATA = ("treatment", "none")
+#: Per-drug comparators in the order of their resampling streams: the paper's three first (streams
+#: 1-3, as its contrasts were numbered), then the contract's other immunosuppressants.
+STREAM_COMPARATORS = ("cyclophosphamide", "methotrexate", "azathioprine") + tuple(
+    drug for drug in IMMUNOSUPPRESSANTS if drug not in ("cyclophosphamide", "methotrexate", "azathioprine")
+)
+
+
+def contrast_stream(contrast: str) -> int:
+    """The resampling stream of a contrast: 0 for ``<treatment>_vs_conventional``, 1 + the position
+    of the comparator in ``STREAM_COMPARATORS`` for ``<treatment>_vs_<drug>``, and the next number
+    for the prospective contrast."""
+    parsed = parse_contrast(contrast)
+    if parsed.cohort == "prospective":
+        return 1 + len(STREAM_COMPARATORS)
+    return 0 if parsed.comparator_agent is None else 1 + STREAM_COMPARATORS.index(parsed.comparator_agent)
 
 
 def replicate_counts(treated: np.ndarray, seed: int, contrast_number: int, replicate: int, stratify: str) -> np.ndarray:
@@ -162,7 +178,7 @@ def bootstrap_chunk(
     rows = []
     for contrast in contrasts:
         data = _Contrast(analysis_set, contrast, endpoints, options, horizon_days, strata)
-        number = contrasts.index(contrast)
+        number = contrast_stream(contrast)
         for replicate in replicates:
             counts = replicate_counts(data.treated, seed, number, replicate, stratify)
             for endpoint, values in _replicate(data, counts, ties).items():

@@ -121,11 +121,3 @@ def file_sha256(path: str | Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def content_hash(paths: list[str | Path]) -> str:
-    """One fingerprint of the contents (not the times) of several files, in the given order."""
-    digest = hashlib.sha256()
-    for path in paths:
-        digest.update(file_sha256(path).encode())
-    return digest.hexdigest()

@@ -35,8 +35,7 @@ from pathlib import Path
 
 from myoild.provenance import file_sha256
 
-#: The fingerprint of the built-in synthetic cohort, which the synth rule's parameters fix (its files
-#: do not exist yet when the workflow is parsed).
+#: The start of the built-in synthetic cohort's fingerprint (``built_in_fingerprint``).
 BUILT_IN_COHORT = "built-in synthetic cohort"
 #: The records of validated inputs: files ``RECORD_PATTERN`` in ``<results>/RECORD_DIR``.
 RECORD_DIR = "validated"
@@ -90,10 +89,23 @@ def raw_input_fingerprint(paths: Sequence[str | Path], *, reuse: bool) -> str:
     return fingerprint
 
 
+def built_in_fingerprint(synthetic: Mapping) -> str:
+    """The built-in synthetic cohort's fingerprint: ``BUILT_IN_COHORT`` and the sha256 of the
+    generator's settings (config ``synthetic`` but ``out_dir``), which fix its tables (its files do
+    not exist yet when the workflow is parsed)."""
+    settings = json.dumps({key: value for key, value in synthetic.items() if key != "out_dir"}, sort_keys=True)
+    return f"{BUILT_IN_COHORT} {hashlib.sha256(settings.encode()).hexdigest()}"
+
+
+def is_built_in(fingerprint: str) -> bool:
+    return fingerprint.startswith(BUILT_IN_COHORT)
+
+
 def input_record_path(results_dir: str, fingerprint: str) -> str:
-    """Where rule validate records its input: ``<results>/validated/input_builtin.json`` for the
-    built-in cohort, else ``<results>/validated/input_<first 16 hex digits of the fingerprint>.json``."""
-    name = "builtin" if fingerprint == BUILT_IN_COHORT else fingerprint[:16]
+    """Where rule validate records its input: ``<results>/validated/input_builtin_<16 hex digits of
+    the settings' hash>.json`` for the built-in cohort, else ``<results>/validated/input_<first 16
+    hex digits of the fingerprint>.json``."""
+    name = f"builtin_{fingerprint.split()[-1][:16]}" if is_built_in(fingerprint) else fingerprint[:16]
     return f"{results_dir}/{RECORD_DIR}/input_{name}.json"
 
 
@@ -128,7 +140,7 @@ def record_validated_input(report_json: str | Path, fingerprint: str, record: st
         for table, info in json.loads(Path(report_json).read_text(encoding="utf-8"))["tables"].items()
     }
     validated = tables_fingerprint({info["file"]: info["sha256"] for info in tables.values()})
-    if fingerprint != BUILT_IN_COHORT and validated != fingerprint:
+    if not is_built_in(fingerprint) and validated != fingerprint:
         print(
             f"myoild validate: the raw tables changed after this run started (fingerprint {fingerprint} "
             f"when it started, {validated} of the tables validated); run again",

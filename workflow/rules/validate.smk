@@ -6,7 +6,7 @@
 # input (myoild.results_folder). The fingerprint is computed when the workflow is parsed: a run's
 # main process hashes the tables, the jobs it starts reuse its result.
 from myoild.results_folder import (
-    BUILT_IN_COHORT,
+    built_in_fingerprint,
     input_record_path,
     raw_input_fingerprint,
 )
@@ -14,7 +14,7 @@ from myoild.results_folder import (
 INPUT_FINGERPRINT = (
     raw_input_fingerprint(raw_tables(None), reuse=not workflow.is_main_process)
     if config["input_dir"]
-    else BUILT_IN_COHORT
+    else built_in_fingerprint(config["synthetic"])
 )
 VALIDATED_INPUT = input_record_path(RESULTS, INPUT_FINGERPRINT)
 

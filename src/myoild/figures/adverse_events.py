@@ -23,11 +23,11 @@ from myoild.design import PAPER
 from myoild.disclosure import Disclosure
 from myoild.figures.style import (
     FULL_WIDTH,
-    GROUP_COLOURS,
     GROUP_LABELS,
     MIN_FONT_SIZE,
     RC_PARAMS,
     add_note,
+    arm_colours,
     drawn_groups,
     format_p,
     save_figure,
@@ -54,12 +54,14 @@ def _bars(
     ax: plt.Axes, rows: pd.DataFrame, cohort: str, categories: list[str], y: np.ndarray, disclosure: Disclosure
 ) -> None:
     """Each group's bars with their n/N labels, counts as ``disclosure`` shows them (module docstring)."""
-    for offset, group in zip((-BAR_HEIGHT / 2, BAR_HEIGHT / 2), drawn_groups(rows.reset_index())):
+    groups = drawn_groups(rows.reset_index())
+    colours = arm_colours(groups)
+    for offset, group in zip((-BAR_HEIGHT / 2, BAR_HEIGHT / 2), groups):
         group_rows = rows.xs(group, level="group").reindex(categories)
         hidden = group_rows["patients_with_event"].map(disclosure.hides).astype(bool)
         percent = group_rows["percent"].fillna(0).mask(hidden, 0.0)
         label = f"{GROUP_LABELS[group]} (N={disclosure.count(group_rows['patients_at_risk'].max())})"
-        ax.barh(y - offset, percent, BAR_HEIGHT, color=GROUP_COLOURS[group], label=label)
+        ax.barh(y - offset, percent, BAR_HEIGHT, color=colours[group], label=label)
         for yy, with_event, at_risk, x in zip(
             y - offset, group_rows["patients_with_event"], group_rows["patients_at_risk"], percent
         ):

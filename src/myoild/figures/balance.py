@@ -12,7 +12,7 @@ from matplotlib.ticker import MaxNLocator
 from myoild.contract import COHORTS
 from myoild.contrasts import contrast_groups
 from myoild.figures.forest import contrast_label
-from myoild.figures.style import GROUP_COLOURS, GROUP_LABELS, RC_PARAMS, panel_grid, save_figure
+from myoild.figures.style import GROUP_LABELS, RC_PARAMS, arm_colours, panel_grid, save_figure
 from myoild.tables import characteristics_of
 
 #: The conventional threshold of a negligible standardised difference (Austin 2009).
@@ -68,12 +68,13 @@ def ps_overlap(weights: dict[str, pd.DataFrame], stem: str | Path) -> list[Path]
         fig, axes = panel_grid(len(weights), 2, 2.2)
         for ax, (contrast, table) in zip(axes, weights.items()):
             first, second = contrast_groups(contrast)
+            colours = arm_colours((first, second))
             for treated, group, style in (
                 (0, second, {"alpha": 0.55}),
                 (1, first, {"histtype": "step", "linewidth": 1.2}),
             ):
                 ps = table.loc[table["treated"] == treated, "ps"]
-                ax.hist(ps, bins=bins, color=GROUP_COLOURS.get(group), label=GROUP_LABELS.get(group, group), **style)
+                ax.hist(ps, bins=bins, color=colours[group], label=GROUP_LABELS.get(group, group), **style)
             ax.set_xlabel(f"Propensity score (probability of {GROUP_LABELS.get(first, first).lower()})")
             ax.set_ylabel("Patients")
             ax.set_title(contrast_label(contrast))

@@ -14,9 +14,10 @@ import numpy as np
 import pandas as pd
 from matplotlib.lines import Line2D
 
+from myoild.contrasts import contrast_groups
 from myoild.design import PAPER
 from myoild.figures.forest import contrast_label
-from myoild.figures.style import GROUP_COLOURS, GROUP_LABELS, RC_PARAMS, message_figure, panel_grid, save_figure
+from myoild.figures.style import GROUP_LABELS, RC_PARAMS, arm_colours, message_figure, panel_grid, save_figure
 
 LINE_STYLES = ("-", "--", ":", "-.")  # first cause solid, second dashed, ...
 CAUSE_LABELS = {"relapse": "Relapse", "death": "Death before relapse"}
@@ -36,17 +37,26 @@ def _steps(curve: pd.DataFrame, column: str, horizon: float) -> tuple[np.ndarray
 
 
 def _draw(
-    ax: plt.Axes, curves: pd.DataFrame, group: str | None, title: str, horizon: float = PAPER.followup_days
+    ax: plt.Axes,
+    curves: pd.DataFrame,
+    group: str | None,
+    title: str,
+    horizon: float = PAPER.followup_days,
+    arms: tuple[str, ...] | None = None,
 ) -> list[str]:
-    """Each group's cumulative incidence of each cause on ``ax``; returns the causes."""
+    """Each group's cumulative incidence of each cause on ``ax`` (the groups ``arms``, a contrast's
+    arms in order, or those of the table in its order); returns the causes."""
     causes = _causes(curves)
     if not causes:
         raise ValueError("no cif_<cause> columns: expected a cumulative_incidence table")
-    groups = [None] if group is None else list(dict.fromkeys(curves[group]))
+    groups = [None] if group is None else list(arms or dict.fromkeys(curves[group].astype(str)))
+    colours = arm_colours([str(level) for level in groups if level is not None] or ["all"]) | {None: "#555555"}
     handles = []
     for level in groups:
-        curve = curves if level is None else curves[curves[group] == level]
-        colour = GROUP_COLOURS.get("all" if level is None else str(level), "#000000")
+        curve = curves if level is None else curves[curves[group].astype(str) == level]
+        if curve.empty:
+            continue
+        colour = colours[level]
         for k, cause in enumerate(causes):
             times, cif = _steps(curve, f"cif_{cause}", horizon)
             ax.step(times, cif, where="post", color=colour, linestyle=LINE_STYLES[k % len(LINE_STYLES)])
@@ -100,14 +110,15 @@ def competing_risks_figure(
             (
                 f"{contrast_label(contrast)} ({kind})",
                 chosen.drop(columns=["cohort", "contrast", "endpoint", "weighted"]),
+                contrast_groups(contrast),
             )
         )
     if not panels:
         return message_figure("Competing risks: no relapse endpoint analysed", stem)
     with plt.rc_context(RC_PARAMS):
         fig, axes = panel_grid(len(panels), 2, 2.9)
-        for ax, (title, curves) in zip(axes, panels):
+        for ax, (title, curves, arms) in zip(axes, panels):
             ordered = curves[["group", *[name for name in curves.columns if name != "group"]]]
-            causes = _draw(ax, ordered, "group", title, horizon)
+            causes = _draw(ax, ordered, "group", title, horizon, arms)
         _cause_legend(fig, causes)
     return save_figure(fig, stem)

@@ -16,7 +16,7 @@ import pandas as pd
 
 from myoild.contract import COHORTS
 from myoild.disclosure import Disclosure
-from myoild.figures.style import FULL_WIDTH, GROUP_COLOURS, GROUP_LABELS, RC_PARAMS, save_figure
+from myoild.figures.style import FULL_WIDTH, GROUP_LABELS, RC_PARAMS, arm_colours, save_figure
 
 #: Reason prefixes of derive.screening, written for people.
 REASON_PREFIXES = {
@@ -81,10 +81,11 @@ def _cohort_column(ax: plt.Axes, flow: pd.DataFrame, cohort: str, disclosure: Di
     ax.text(MAIN_X + 0.12, LEVELS["excluded"], "\n".join(lines), ha="left", va="center", fontsize=7.5, bbox=BOX)
     _box(ax, MAIN_X, LEVELS["analysed"], f"Analysed\nn = {count(analysed['n'].sum())}")
     positions = [(index + 0.5) / len(analysed) for index in range(len(analysed))]
+    colours = arm_colours(tuple(analysed["reason"]))
     for x, group, n in zip(positions, analysed["reason"], analysed["n"]):
         _arrow(ax, (MAIN_X, LEVELS["analysed"] - 0.06), (x, LEVELS["groups"] + 0.07))
         label = GROUP_LABELS.get(group, group).replace(" + ", " +\n")
-        _box(ax, x, LEVELS["groups"], f"{label}\nn = {count(n)}", edge=GROUP_COLOURS.get(group, "#333333"))
+        _box(ax, x, LEVELS["groups"], f"{label}\nn = {count(n)}", edge=colours[group])
 
 
 def flow_figure(flow: pd.DataFrame, disclosure: Disclosure = Disclosure()) -> plt.Figure:

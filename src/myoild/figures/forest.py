@@ -46,10 +46,9 @@ WARNING_COLOUR = "#D55E00"
 WARNING_MARK = "\u2020"
 NOT_ESTIMABLE_MARK = "\u2021"
 CI_METHOD_MARKERS = {"robust": "o", "model": "s", "bootstrap_percentile": "D"}
-#: Sort keys of the row order; values not listed here follow in order of first appearance (the
-#: contrasts are ordered by ``contrast_order``).
+#: Sort keys of the row order after the contrast (``contrast_order``); values not listed here follow
+#: in order of first appearance.
 ROW_ORDER = {
-    "contrast": (),
     "endpoint": ENDPOINTS,
     "model": tuple(MODEL_LABELS),
     "ci_method": tuple(CI_METHOD_LABELS),
@@ -125,8 +124,7 @@ def contrast_order(contrasts) -> list[str]:
 def ordered_models(models: pd.DataFrame) -> pd.DataFrame:
     """The model rows in the forest plot's (and the report's) order, stable for equal keys."""
     keys = []
-    for column, known in ROW_ORDER.items():
-        known = contrast_order(models[column]) if column == "contrast" else known
+    for column, known in {"contrast": contrast_order(models["contrast"]), **ROW_ORDER}.items():
         seen = list(known) + [value for value in dict.fromkeys(models[column]) if value not in known]
         keys.append(models[column].map({value: rank for rank, value in enumerate(seen)}))
     order = np.lexsort([key.to_numpy() for key in reversed(keys)])

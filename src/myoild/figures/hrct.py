@@ -19,7 +19,15 @@ from matplotlib.patches import Patch
 from myoild.contract import HRCT_FEATURES
 from myoild.disclosure import Disclosure
 from myoild.figures.scales import PANEL_LETTERS, SIGNIFICANCE_NOTE, significance_label
-from myoild.figures.style import GROUP_COLOURS, GROUP_LABELS, RC_PARAMS, add_note, drawn_groups, panel_grid, save_figure
+from myoild.figures.style import (
+    GROUP_LABELS,
+    RC_PARAMS,
+    add_note,
+    arm_colours,
+    drawn_groups,
+    panel_grid,
+    save_figure,
+)
 
 FEATURE_LABELS = {
     "total": ("Total HRCT score", "Score (points, 0-80)"),
@@ -38,13 +46,14 @@ def hrct_figure(deltas: pd.DataFrame, disclosure: Disclosure = Disclosure()) -> 
     patients per group as ``disclosure`` shows them."""
     table = deltas.set_index(["group", "feature"])
     groups = drawn_groups(deltas)
+    colours = arm_colours(groups)
     with plt.rc_context(RC_PARAMS):
         fig, axes = panel_grid(len(FIGURE_4_FEATURES), 3, 2.5)
         for letter, feature, ax in zip(PANEL_LETTERS, FIGURE_4_FEATURES, axes):
             tops = []
             for x, group in enumerate(groups):
                 row = table.loc[(group, feature)]
-                colour = GROUP_COLOURS[group]
+                colour = colours[group]
                 means = [row["baseline_mean"], row["m12_mean"]]
                 sds = [row["baseline_sd"], row["m12_sd"]]
                 positions = [x - BAR_WIDTH / 2, x + BAR_WIDTH / 2]

@@ -34,11 +34,11 @@ from myoild.contrasts import contrast_groups
 from myoild.disclosure import Disclosure
 from myoild.figures.forest import MODEL_LABELS, estimate_text, not_estimable_reason
 from myoild.figures.style import (
-    GROUP_COLOURS,
     GROUP_LABELS,
     MIN_FONT_SIZE,
     RC_PARAMS,
     add_note,
+    arm_colours,
     p_equals,
     panel_grid,
     save_figure,
@@ -115,8 +115,9 @@ def _numbers_at_risk(
     heading = "Numbers at risk" + (": patients (sum of weights)" if weighted else "")
     ax.text(0, 0, heading, transform=_below(ax, AT_RISK_TOP, ax.transAxes), va="top", fontsize=MIN_FONT_SIZE)
     depth = AT_RISK_TOP + LINE
+    colours = arm_colours(groups)
     for group in groups:
-        colour = GROUP_COLOURS.get(group, "#000000")
+        colour = colours[group]
         rows = at_risk[at_risk["group"] == group].sort_values("time_days")
         for day, text in zip(rows["time_days"], _at_risk_text(rows, weighted, disclosure)):
             ax.text(
@@ -155,11 +156,12 @@ def _panel(ax: plt.Axes, table: pd.DataFrame, at_risk: pd.DataFrame, groups: tup
     """One endpoint's curves; returns whether every arm's censoring times could be marked."""
     horizon = float(np.max(np.concatenate([at_risk["time_days"].to_numpy(float), table["time_days"].to_numpy(float)])))
     complete = True
+    colours = arm_colours(groups)
     for group in groups:
         curve = table[table["group"] == group].sort_values("time_days", kind="stable")
         if curve.empty:  # no patients in this arm
             continue
-        colour = GROUP_COLOURS.get(group, "#000000")
+        colour = colours[group]
         times, survival = _steps(curve, "survival", horizon)
         ax.step(times, survival, where="post", color=colour, linewidth=1.2)
         _, low = _steps(curve, "ci_low", horizon)
@@ -210,7 +212,8 @@ def kaplan_meier_figure(
                 text += "\ncensoring times not in the table: no + marks"
             ax.text(0.03, 0.04, text, transform=ax.transAxes, fontsize=MIN_FONT_SIZE, va="bottom")
             ax.set_ylabel(f"{ENDPOINT_LABELS.get(endpoint, endpoint)} probability" + (" (IPTW)" if weighted else ""))
-        handles = [Line2D([], [], color=GROUP_COLOURS.get(g, "#000000"), label=GROUP_LABELS.get(g, g)) for g in groups]
+        colours = arm_colours(groups)
+        handles = [Line2D([], [], color=colours[g], label=GROUP_LABELS.get(g, g)) for g in groups]
         if complete:
             handles.append(Line2D([], [], color="#333333", label="Censored", **CENSOR_MARK))
         fig.legend(handles=handles, loc="outside upper center", ncols=len(handles), frameon=False)

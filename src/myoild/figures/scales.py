@@ -20,11 +20,11 @@ import pandas as pd
 from myoild.contract import SCALES, SCHEDULED_VISITS
 from myoild.disclosure import Disclosure
 from myoild.figures.style import (
-    drawn_groups,
-    GROUP_COLOURS,
     GROUP_LABELS,
     RC_PARAMS,
     add_note,
+    arm_colours,
+    drawn_groups,
     legend_patches,
     panel_grid,
     save_figure,
@@ -124,7 +124,7 @@ def scale_boxplot_figure(scales: pd.DataFrame, group: str = "all", disclosure: D
     """Figure 2: each scale over the visits for ``group`` (default all patients), with the
     Bonferroni-adjusted paired Wilcoxon p-value against baseline above each visit; the patients
     per visit as ``disclosure`` shows them."""
-    colour = GROUP_COLOURS[group]
+    colour = arm_colours((group,))[group]
     with plt.rc_context(RC_PARAMS):
         fig, axes = panel_grid(len(SCALES), 2, 1.85)
         for letter, scale, ax in zip(PANEL_LETTERS, SCALES, axes):
@@ -163,7 +163,7 @@ def scale_group_figure(
     by group, with the Mann-Whitney p-value between the groups above each visit; the patients per
     visit as ``disclosure`` shows them."""
     groups = drawn_groups(scales)
-    offsets = dict(zip(groups, (-0.2, 0.2)))
+    offsets, colours = dict(zip(groups, (-0.2, 0.2))), arm_colours(groups)
     with plt.rc_context(RC_PARAMS):
         fig, axes = panel_grid(len(scales_shown), 2, 2.3)
         for letter, scale, ax in zip(PANEL_LETTERS, scales_shown, axes):
@@ -176,7 +176,7 @@ def scale_group_figure(
                 counts[group] = group_rows["n"].fillna(0).astype(int)
                 if drawable:
                     positions = [x + offsets[group] for x in range(len(SCHEDULED_VISITS))]
-                    _draw_boxes(ax, group_rows, positions, GROUP_COLOURS[group], 0.34)
+                    _draw_boxes(ax, group_rows, positions, colours[group], 0.34)
                     tops = tops.combine(group_rows["max"].fillna(float("-inf")), max)
             p_values = rows[rows["group"].eq(groups[0])].set_index("visit")["p_between_groups"]
             for x, visit in enumerate(SCHEDULED_VISITS):

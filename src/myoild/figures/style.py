@@ -10,11 +10,11 @@ its printed size, so no text is smaller than 7 pt in the report either.
 Colours are from the Okabe-Ito palette (Okabe & Ito 2008). Each group keeps one colour in every
 figure, chosen so that the two arms of every contrast differ strongly for readers with normal
 vision and with protanopia, deuteranopia or tritanopia (CIELAB distance of at least 50 after the
-simulation of Machado, Oliveira & Fernandes 2009): tacrolimus, which is in every contrast of the
-paper's study, is black; its comparators keep the palette's colours. Every group a study design can
-name has a colour and a label (``myoild.design``): the immunosuppressants the paper does not
-compare take the palette's remaining blue and yellow and two of Tol's colour-blind-safe muted
-colours, and every ``<treatment>+<add-on>`` combination is bluish green.
+simulation of Machado, Oliveira & Fernandes 2009): the study's treatment (tacrolimus in the paper),
+which is in every contrast, is black (``arm_colours``); ``conventional`` is vermillion, the
+``<treatment>+<add-on>`` combination bluish green, and every other immunosuppressant, as a
+comparator, keeps one colour of the palette or, beyond it, of Tol's colour-blind-safe schemes, each
+at least 50 CIELAB units from black under every simulation.
 """
 
 from __future__ import annotations
@@ -33,24 +33,22 @@ from matplotlib.patches import Patch  # noqa: E402
 from myoild.contract import ADD_ON_DRUGS, IMMUNOSUPPRESSANTS  # noqa: E402
 from myoild.design import CONVENTIONAL  # noqa: E402
 
-DRUG_COLOURS = {
-    "tacrolimus": "#000000",
+TREATMENT_COLOUR = "#000000"
+CONVENTIONAL_COLOUR = "#D55E00"
+COMBINATION_COLOUR = "#009E73"
+ALL_PATIENTS_COLOUR = "#555555"
+#: An immunosuppressant's colour as a per-drug comparator.
+COMPARATOR_COLOURS = {
     "cyclophosphamide": "#E69F00",
     "methotrexate": "#CC79A7",
     "azathioprine": "#56B4E9",
     "mycophenolate": "#0072B2",
-    "leflunomide": "#F0E442",
-    "ciclosporin": "#882255",
-    "tripterygium": "#117733",
+    "tacrolimus": "#44AA99",
+    "leflunomide": "#DDCC77",
+    "ciclosporin": "#88CCEE",
+    "tripterygium": "#AA4499",
 }
-COMBINATION_COLOUR = "#009E73"
 #: Every group a study can name: its immunosuppressants, ``conventional``, each combination, ``all``.
-GROUP_COLOURS = {
-    **DRUG_COLOURS,
-    CONVENTIONAL: "#D55E00",
-    **{f"{drug}+{add_on}": COMBINATION_COLOUR for drug in IMMUNOSUPPRESSANTS for add_on in ADD_ON_DRUGS},
-    "all": "#555555",
-}
 GROUP_LABELS = {
     **{drug: drug.capitalize() for drug in IMMUNOSUPPRESSANTS},
     CONVENTIONAL: "Conventional",
@@ -82,6 +80,24 @@ RC_PARAMS = {
     "svg.hashsalt": "myoild",
     "pdf.compression": 6,
 }
+
+
+def arm_colours(groups: Sequence[str]) -> dict[str, str]:
+    """The colour of each of ``groups``, listed as a contrast's arms or a cohort's groups are (the
+    treatment or its combination first, as ``myoild.design`` orders them): the treatment black,
+    ``conventional`` vermillion, a combination bluish green, ``all`` grey, a comparator drug its own."""
+    treatment = groups[0].partition("+")[0] if len(groups) else None
+
+    def colour(group: str) -> str:
+        if group == "all":
+            return ALL_PATIENTS_COLOUR
+        if group == treatment:
+            return TREATMENT_COLOUR
+        if group == CONVENTIONAL:
+            return CONVENTIONAL_COLOUR
+        return COMBINATION_COLOUR if "+" in group else COMPARATOR_COLOURS.get(group, TREATMENT_COLOUR)
+
+    return {group: colour(group) for group in groups}
 
 
 def drawn_groups(table: pd.DataFrame) -> tuple[str, ...]:
@@ -134,8 +150,10 @@ def add_note(fig: plt.Figure, text: str) -> None:
 
 
 def legend_patches(groups: Sequence[str], alpha: float = 1.0) -> list:
-    """Legend handles of ``groups``: a square in each group's colour with its label."""
-    return [Patch(color=GROUP_COLOURS.get(g, "#000000"), alpha=alpha, label=GROUP_LABELS.get(g, g)) for g in groups]
+    """Legend handles of ``groups`` (ordered as ``arm_colours`` expects): a square in each group's
+    colour with its label."""
+    colours = arm_colours(groups)
+    return [Patch(color=colours[g], alpha=alpha, label=GROUP_LABELS.get(g, g)) for g in groups]
 
 
 def save_figure(fig: plt.Figure, stem: str | Path) -> list[Path]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from myoild.contract import COHORTS
+from myoild.design import PAPER, StudyDesign
 from myoild.disclosure import Disclosure
 from myoild.figures.adverse_events import CATEGORY_LABELS
 from myoild.figures.style import GROUP_LABELS
@@ -39,7 +40,9 @@ def cohort_table(events: pd.DataFrame, cohort: str, disclosure: Disclosure = Dis
     return table(header + ["p (Fisher)"], rows, f"Adverse events, {cohort} cohort")
 
 
-def adverse_events_section(results: ResultsFolder, disclosure: Disclosure = Disclosure()) -> Section:
+def adverse_events_section(
+    results: ResultsFolder, disclosure: Disclosure = Disclosure(), design: StudyDesign = PAPER
+) -> Section:
     caption = (
         "Patients with an adverse event by category and group, per cohort (n/N at the bars); at the right, "
         "Fisher's exact p between the groups."
@@ -52,8 +55,8 @@ def adverse_events_section(results: ResultsFolder, disclosure: Disclosure = Disc
         blocks += [cohort_table(events, cohort, disclosure) for cohort in COHORTS if (events["cohort"] == cohort).any()]
         blocks.append(
             paragraph(
-                "Events with onset from the index date to day 365. Grade ≥3/serious/stopped: patients with at least "
-                "one event of CTCAE grade 3 or worse, serious, or leading to discontinuation."
+                f"Events with onset from the index date to day {design.followup_days}. Grade ≥3/serious/stopped: "
+                "patients with at least one event of CTCAE grade 3 or worse, serious, or leading to discontinuation."
             )
         )
     return Section("adverse-events", "Adverse events", tuple(blocks))

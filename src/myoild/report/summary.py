@@ -41,8 +41,8 @@ def _hr_text(row: pd.Series) -> str:
 
 
 def compares_with_paper(design: StudyDesign) -> bool:
-    """The paper's figures are a reference only for its own contrast and follow-up window."""
-    return design.main_contrast == PAPER.main_contrast and design.followup_days == PAPER.followup_days
+    """The paper's figures are a reference only for its own design (drugs, windows, thresholds)."""
+    return design == PAPER
 
 
 def headline_sentence(rows: dict[str, pd.Series | None], design: StudyDesign = PAPER) -> str:

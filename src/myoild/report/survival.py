@@ -49,11 +49,10 @@ def _diagnostics_rows(diagnostics: pd.DataFrame, balance: pd.DataFrame | None, d
     return rows
 
 
-def propensity_section(
-    results: ResultsFolder, disclosure: Disclosure = Disclosure(), design: StudyDesign = PAPER
-) -> Section:
+def propensity_section(results: ResultsFolder, disclosure: Disclosure = Disclosure()) -> Section:
     overlap = (
-        f"Propensity score overlap. Estimated probability of {design.treatment} by arm, one panel per contrast."
+        "Propensity score overlap. Estimated probability of each contrast's first (treated) group, by arm, one "
+        "panel per contrast."
     )
     balance_caption = (
         "Covariate balance. Absolute standardised mean differences of each covariate (level) before (open) and "
