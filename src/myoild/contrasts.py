@@ -65,12 +65,15 @@ def contrast_patients(analysis_set: pd.DataFrame, contrast: str) -> pd.DataFrame
     (the contrast's group name: e.g. ``methotrexate`` for the comparator of a per-drug contrast),
     in patient order."""
     cohort, first, second, agent = parse_contrast(contrast)
-    patients = analysis_set[analysis_set["included"].astype(bool) & (analysis_set["cohort"] == cohort)]
+    group = analysis_set["group"]
     if agent is not None:
-        comparator = (patients["group"] == CONVENTIONAL) & (patients["main_agent"] == agent)
+        comparator = (group == CONVENTIONAL) & (analysis_set["main_agent"] == agent)
     else:
-        comparator = patients["group"] == second
-    chosen = patients[(patients["group"] == first) | comparator].copy()
+        comparator = group == second
+    in_cohort = analysis_set["included"].astype(bool) & (analysis_set["cohort"] == cohort)
+    chosen = analysis_set.loc[in_cohort & ((group == first) | comparator)].copy()
     chosen["treated"] = (chosen["group"] == first).astype("int64")
     chosen["arm"] = chosen["treated"].map({1: first, 0: second})
-    return chosen.sort_values("patient_id", kind="mergesort").reset_index(drop=True)
+    if not chosen["patient_id"].is_monotonic_increasing:  # the derived analysis set already is
+        chosen = chosen.sort_values("patient_id", kind="mergesort")
+    return chosen.reset_index(drop=True)

@@ -123,10 +123,31 @@ def read_raw_table(path: str | Path) -> RawTable:
         # openpyxl...). Every one of them means the same thing here: the file cannot be read.
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise RawTableError("readable", f"{path.name} cannot be read: {first_line}") from exc
+    # Arrow's allocator keeps the memory it decoded a Parquet file in, for reuse (a gigabyte for
+    # millions of visits): give it back, since what follows allocates through numpy.
+    pa.default_memory_pool().release_unused()
     frame = raw.cells
-    blank = frame.isna().all(axis=1) if frame.shape[1] else pd.Series(False, index=frame.index)
+    blank = _blank_rows(frame)
+    if not blank.any():  # the usual case: no copy of the cells
+        return raw
     defects = raw.defects
     return RawTable(frame.loc[~blank], defects.loc[~defects["row"].isin(frame.index[blank])], raw.sheet)
+
+
+def _blank_rows(frame: pd.DataFrame) -> np.ndarray:
+    """Which rows have every cell missing (none when there are no columns).
+
+    Each column is tested only on the rows still blank after the earlier ones: once a column is
+    filled, as an identifier column is, the others cost nothing (testing every text cell of
+    millions of rows for missingness takes seconds).
+    """
+    blank = np.full(len(frame), frame.shape[1] > 0)
+    for position in range(frame.shape[1]):
+        candidates = np.flatnonzero(blank)
+        if not candidates.size:
+            break
+        blank[candidates] = pd.isna(frame.iloc[:, position].to_numpy()[candidates])
+    return blank
 
 
 def visible(text: str) -> str:

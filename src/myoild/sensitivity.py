@@ -110,23 +110,25 @@ def _trimmed_set(analysis_set: pd.DataFrame, contrast: str, options: WeightingOp
 
 
 def _weighted_cells(analysis_set: pd.DataFrame, contrast: str, options: WeightingOptions) -> dict:
-    """(estimand, weights) -> (the patients of the cell, their ``cell_weights``)."""
+    """(estimand, weights) -> (the cell's weighted patients, ``analysis_data``, or None when its
+    weights cannot be used; its ``cell_weights``), each built once for every endpoint and ties."""
     trimmed = _trimmed_set(analysis_set, contrast, options)
     cells = {}
     for estimand in ESTIMANDS:
         for weighting in WEIGHTINGS:
             patients = trimmed if weighting == TRIM else analysis_set
             cell_options = _estimand_options(options, estimand, TRUNCATIONS.get(weighting))
-            cells[estimand, weighting] = (patients, *cell_weights(patients, contrast, cell_options))
+            fitted, weights_note = cell_weights(patients, contrast, cell_options)
+            data = None if weights_note else analysis_data(patients, contrast, fitted.weights)
+            cells[estimand, weighting] = (data, fitted, weights_note)
     return cells
 
 
-def _cell_numbers(patients, contrast, endpoint, ties, fitted: ContrastWeights, weights_note: str, strata=()) -> dict:
-    """A cell's numbers and note (module docstring)."""
+def _cell_numbers(data, contrast, endpoint, ties, fitted: ContrastWeights, weights_note: str, strata=()) -> dict:
+    """A cell's numbers and note (module docstring), from its weighted patients ``data``."""
     if weights_note:
         numbers = dict.fromkeys((*ESTIMATE_FIELDS, *WEIGHT_FIGURES), math.nan)
         return numbers | {"n": modelled_count(fitted), "note": weights_note}
-    data = analysis_data(patients, contrast, fitted.weights)
     fields = endpoint_fields(data, contrast, endpoint, "weight", ties, strata)
     return (
         {name: fields[name] for name in ESTIMATE_FIELDS}
@@ -154,10 +156,10 @@ def sensitivity_grid(
             "estimand": estimand,
             "weights": weighting,
             "ties": ties,
-            **_cell_numbers(patients, contrast, endpoint, ties, fitted, weights_note, strata),
+            **_cell_numbers(data, contrast, endpoint, ties, fitted, weights_note, strata),
         }
         for endpoint in endpoints
-        for (estimand, weighting), (patients, fitted, weights_note) in cells.items()
+        for (estimand, weighting), (data, fitted, weights_note) in cells.items()
         for ties in TIES
     ]
     return pd.DataFrame(rows, columns=GRID_COLUMNS)

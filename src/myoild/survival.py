@@ -90,7 +90,10 @@ def analysis_data(analysis_set: pd.DataFrame, contrast: str, weights: pd.DataFra
     patients = contrast_patients(analysis_set, contrast)
     if weights is None:
         return patients
-    return patients.merge(weights[["patient_id", "weight"]], on="patient_id", how="inner", validate="one_to_one")
+    # Checked here rather than by merge(validate="one_to_one"), which costs most of the merge's time.
+    if not weights["patient_id"].is_unique:
+        raise ValueError(f"weights of {contrast}: a patient_id appears more than once")
+    return patients.merge(weights[["patient_id", "weight"]], on="patient_id", how="inner")
 
 
 def e_values(fields: dict, incidence: pd.Series | None) -> dict:

@@ -28,9 +28,10 @@ def write_tsv(df: pd.DataFrame, path: str | Path) -> None:
 
 
 def _has_carriage_return(df: pd.DataFrame) -> bool:
-    text = [df[column] for column in df.columns if df[column].dtype == object]
-    return any(column.map(lambda value: isinstance(value, str) and "\r" in value).any() for column in text) or any(
-        "\r" in str(name) for name in df.columns
+    """Whether a column name or a text cell (object, string or categorical column) holds a ``\\r``."""
+    text = df.select_dtypes(include=["object", "string", "category"])
+    return any("\r" in str(name) for name in df.columns) or any(
+        text[column].astype("string").str.contains("\r", regex=False).any() for column in text.columns
     )
 
 

@@ -14,6 +14,8 @@ rule adverse_events:
         f"{LOGS}/benchmarks/adverse_events.tsv"
     conda:
         "../envs/myoild.yaml"
+    resources:
+        mem_mb=mem_mb_per_input_mb(30),
     params:
         study=config["study"],
         code=package_code("adverse_events"),

@@ -20,7 +20,7 @@ rule bootstrap_chunk:
     threads: 1
     resources:
         runtime=30,
-        mem_mb=2000,
+        mem_mb=mem_mb_per_input_mb(75),
     params:
         replicates=chunk_replicates,
         contrasts=list(RETRO_CONTRASTS),

@@ -1,4 +1,5 @@
 # Config validation, paths and input functions shared by every stage.
+import math
 import os
 import sys
 from pathlib import Path
@@ -57,6 +58,18 @@ def chunk_replicates(wildcards):
     size, total = config["bootstrap"]["chunk_size"], config["bootstrap"]["replicates"]
     first = int(wildcards.chunk) * size
     return [first, min(first + size, total)]
+
+
+def mem_mb_per_input_mb(factor, floor=2000):
+    """A job's declared memory (MB, for a cluster's scheduler): ``factor`` times the size of its
+    inputs in MB, at least ``floor`` (the cluster profile's default). The factors are the true peak
+    resident memory measured at 1,000,000 patients over the inputs' size, rounded up
+    (benchmarks/bench_registry.py, README "Registry scale")."""
+
+    def mem_mb(wildcards, input):
+        return max(floor, math.ceil(factor * input.size_mb))
+
+    return mem_mb
 
 
 def package_code(script):

@@ -3,7 +3,7 @@
 
 rule derive:
     input:
-        **VALIDATED,
+        **{table: VALIDATED[table] for table in ("patients", "medications", "visits")},
     output:
         analysis_set=ANALYSIS_SET,
         flow=f"{RESULTS}/cohort/flow.tsv",
@@ -14,6 +14,8 @@ rule derive:
         f"{LOGS}/benchmarks/derive.tsv"
     conda:
         "../envs/myoild.yaml"
+    resources:
+        mem_mb=mem_mb_per_input_mb(25),
     params:
         study=config["study"],
         code=package_code("derive"),
@@ -41,6 +43,8 @@ rule table1:
         cohort="|".join(COHORTS),
     conda:
         "../envs/myoild.yaml"
+    resources:
+        mem_mb=mem_mb_per_input_mb(25),
     params:
         categorical_test=config["tables"]["categorical_test"],
         continuous_test=config["tables"]["continuous_test"],

@@ -227,6 +227,8 @@ rule figure_schoenfeld:
         f"{LOGS}/benchmarks/figure_schoenfeld.tsv"
     conda:
         "../envs/myoild.yaml"
+    resources:
+        mem_mb=mem_mb_per_input_mb(70),
     params:
         stem=output_stem,
         contrast=RETRO_CONTRASTS[0],

@@ -13,6 +13,8 @@ rule scales:
         f"{LOGS}/benchmarks/scales.tsv"
     conda:
         "../envs/myoild.yaml"
+    resources:
+        mem_mb=mem_mb_per_input_mb(25),
     params:
         study=config["study"],
         code=package_code("scales"),

@@ -14,6 +14,8 @@ rule sensitivity:
         f"{LOGS}/benchmarks/sensitivity.tsv"
     conda:
         "../envs/myoild.yaml"
+    resources:
+        mem_mb=mem_mb_per_input_mb(100),
     params:
         contrasts=list(RETRO_CONTRASTS),
         endpoints=config["survival"]["endpoints"]["retrospective"],

@@ -19,6 +19,8 @@ rule survival:
         f"{LOGS}/benchmarks/survival.tsv"
     conda:
         "../envs/myoild.yaml"
+    resources:
+        mem_mb=mem_mb_per_input_mb(150),
     params:
         contrasts=list(WEIGHTED_CONTRASTS),
         endpoints=config["survival"]["endpoints"],

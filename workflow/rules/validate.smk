@@ -31,6 +31,8 @@ rule validate:
         f"{LOGS}/benchmarks/validate.tsv"
     conda:
         "../envs/myoild.yaml"
+    resources:
+        mem_mb=mem_mb_per_input_mb(35),
     params:
         input_dir=raw_input_dir(),
         results_dir=results_root,

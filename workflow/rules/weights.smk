@@ -14,6 +14,8 @@ rule weights:
         f"{LOGS}/benchmarks/weights.tsv"
     conda:
         "../envs/myoild.yaml"
+    resources:
+        mem_mb=mem_mb_per_input_mb(75),
     params:
         contrasts=list(WEIGHTED_CONTRASTS),
         propensity=config["propensity"],

@@ -1,13 +1,16 @@
 """Derive the analysis set and the patient flow from the normalised tables (rule derive)."""
 
-from myoild.contract import TABLES
-from myoild.derive import derive_cohort, site_flow
+import pandas as pd
+
+from myoild.derive import INPUT_COLUMNS, derive_cohort, site_flow
 from myoild.design import StudyDesign
 from myoild.pipeline import rule_log
-from myoild.tabular import read_parquet_tables, write_parquet, write_tsv
+from myoild.tabular import write_parquet, write_tsv
 
 with rule_log(snakemake.log[0]):
-    tables = read_parquet_tables({table: snakemake.input[table] for table in TABLES})
+    tables = {
+        table: pd.read_parquet(snakemake.input[table], columns=columns) for table, columns in INPUT_COLUMNS.items()
+    }
     design = StudyDesign.from_config(snakemake.params.study)
     derivation = derive_cohort(tables, design)
     write_parquet(derivation.analysis_set, snakemake.output.analysis_set)

@@ -20,17 +20,18 @@ import pandas as pd
 from myoild.contract import BASELINE_LABS, COHORTS, ENDPOINTS, PATIENT_COVARIATES
 from myoild.design import PAPER, StudyDesign
 from myoild.derive.covariates import DOSE_ISSUES, initial_prednisolone_dose, rescue_therapies
-from myoild.derive.endpoints import endpoints
+from myoild.derive.endpoints import VISIT_COLUMNS, endpoints
 from myoild.derive.flow import FlowError, check_flow, patient_flow, site_flow
 from myoild.derive.groups import prospective_treatment_notes, treatment_groups
 from myoild.derive.keys import PatientAxis, optional_column
-from myoild.derive.screening import eligibility_exclusions, exclusion_reasons, first_reason, withdrawal_exclusions
+from myoild.derive.screening import eligibility_exclusions, first_reason, withdrawal_exclusions
 
 __all__ = [
     "ANALYSIS_SET_COLUMNS",
     "EXTRA_COLUMNS",
     "Derivation",
     "FlowError",
+    "INPUT_COLUMNS",
     "check_flow",
     "derive_cohort",
     "patient_flow",
@@ -75,6 +76,9 @@ EXTRA_COLUMNS = (
 COVARIATE_COLUMNS = tuple(
     name for name in (*PATIENT_COVARIATES, *BASELINE_LABS) if name not in ANALYSIS_SET_COLUMNS
 )
+#: What ``derive_cohort`` reads of the normalised tables: table -> its columns (None: all). The
+#: derive job reads no more (on a million patients, most of ``visits`` is assessment scales).
+INPUT_COLUMNS: dict[str, tuple[str, ...] | None] = {"patients": None, "medications": None, "visits": VISIT_COLUMNS}
 _INTEGER_COLUMNS = ("followup_days",) + tuple(
     f"{endpoint}_{part}" for endpoint in ENDPOINTS for part in ("time_days", "event")
 )
@@ -111,7 +115,8 @@ def derive_cohort(tables: dict[str, pd.DataFrame], design: StudyDesign = PAPER) 
     """Screen, group and follow every patient under the study ``design`` (windows and thresholds);
     raise ``FlowError`` if a patient would be lost.
 
-    Reads ``tables["patients"]``, ``tables["medications"]`` and ``tables["visits"]``.
+    Reads ``tables["patients"]``, ``tables["medications"]`` and ``tables["visits"]``, their
+    ``INPUT_COLUMNS``.
     """
     axis = PatientAxis.of(tables["patients"])
     patients, medications, visits = axis.patients, tables["medications"], tables["visits"]

@@ -39,6 +39,17 @@ from myoild.design import PAPER, StudyDesign
 from myoild.derive.keys import PatientAxis, as_bool, day_numbers, first_row_per_patient, optional_column
 
 BIOMARKERS = ("ferritin_ug_l", "esr_mm_h")
+#: The columns of ``visits`` these rules read (the assessment scales are not among them).
+VISIT_COLUMNS = (
+    "patient_id",
+    "visit",
+    "visit_date",
+    "symptom_exacerbation",
+    "respiratory_exacerbation",
+    "radiological_progression",
+    "prednisolone_mg_day",
+    *dict.fromkeys((*BIOMARKERS, *BASELINE_LABS.values())),
+)
 
 
 def death_endpoint(axis: PatientAxis, window_days: int = PAPER.followup_days) -> pd.DataFrame:

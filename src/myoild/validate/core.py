@@ -12,7 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from pandera.config import ValidationDepth, get_config_context
 
 from myoild.contract import TABLES
@@ -136,23 +139,63 @@ def _file_count_error(table: str, paths: list[Path], others: list[Path]) -> pd.D
 
 
 def _result(errors, notes, data: dict[str, pd.DataFrame], info: dict[str, TableInfo]) -> ValidationResult:
+    """The result; ``data`` is emptied, each parsed table dropped once normalised (on a million
+    patients, holding both the parsed and the normalised tables would double the memory)."""
     errors = ordered(errors)
     return ValidationResult(
         status="fail" if errors else "pass",
         errors=errors,
         notes=ordered(notes),
-        tables={table: normalised(table, frame) for table, frame in data.items()},
+        tables={table: normalised(table, data.pop(table)) for table in list(data)},
         info=info,
     )
 
 
 def normalised(table: str, data: pd.DataFrame) -> pd.DataFrame:
-    """A parsed table as later stages get it: contract columns and ``source_row``, sorted by its keys."""
-    frame = data.reset_index().rename(columns={"row": "source_row"})
-    keys = [key for key in SORT_KEYS[table] if key in frame]
-    frame = frame.sort_values([*keys, "source_row"], kind="mergesort", na_position="last", ignore_index=True)
-    columns = [column for column in MODELS[table].to_schema().columns if column in frame]
-    return frame[[*columns, "source_row"]]
+    """A parsed table as later stages get it: contract columns and ``source_row`` (the raw row
+    number, ``data``'s index), sorted by its keys (missing values last) and then ``source_row``."""
+    columns = [column for column in MODELS[table].to_schema().columns if column in data]
+    keys = [key for key in SORT_KEYS[table] if key in data]
+    # Exports are often sorted already: then no sort, and a single copy of the table.
+    frame = data[columns] if _sorted_by(data, keys) else data[columns].take(_sort_order(data, keys))
+    source_row = frame.index.to_numpy()
+    frame.index = pd.RangeIndex(len(frame))
+    frame["source_row"] = source_row
+    return frame
+
+
+def _sort_order(data: pd.DataFrame, keys: list[str]) -> np.ndarray:
+    """Row positions in ``normalised``'s order, sorted by Arrow (a third of pandas' time on millions
+    of rows; text in code point order as Python compares it, missing values last)."""
+    columns = pa.Table.from_pandas(data[keys].reset_index(names="source_row"), preserve_index=False)
+    order = [(key, "ascending", "at_end") for key in [*keys, "source_row"]]
+    return pc.sort_indices(columns, sort_keys=order).to_numpy()
+
+
+def _sorted_by(data: pd.DataFrame, keys: list[str]) -> bool:
+    """Whether the rows already stand in ``normalised``'s order: by ``keys``, missing values last,
+    ties by row number (``data``'s index, increasing as read).
+
+    Checked pair by pair of neighbouring rows, key by key on the pairs the earlier keys leave
+    tied: a pass over the first key and a few over the rest, instead of a sort of millions of rows.
+    """
+    if not data.index.is_monotonic_increasing:
+        return False
+    tied = np.arange(len(data) - 1)  # pairs (i, i + 1) whose keys so far are equal
+    for key in keys:
+        values = data[key].to_numpy()
+        missing = pd.isna(values)
+        before, after = tied, tied + 1
+        if (missing[before] & ~missing[after]).any():
+            return False
+        known = ~missing[before] & ~missing[after]
+        first, second = values[before[known]], values[after[known]]
+        if (first > second).any():
+            return False
+        equal = missing[before] & missing[after]
+        equal[known] = first == second
+        tied = before[equal]
+    return True
 
 
 def write_normalised(result: ValidationResult, out_dir: str | Path) -> list[Path]:

@@ -85,11 +85,9 @@ def _parse_numeric_column(raw: pd.Series, kind: str) -> tuple[pd.Series, pd.Seri
         numbers = raw.astype(float).to_numpy()
     else:
         numbers = raw.astype(float).to_numpy()
-        finite = np.isfinite(numbers)
-        whole = _whole(numbers)
-        good = {"number": finite, "integer": whole, "text": whole, "boolean": np.isin(numbers, (0, 1))}.get(
-            kind, np.zeros(len(raw), dtype=bool)
-        )
+        # Only the test of the column's kind runs: each is a pass over millions of cells.
+        test = _NATIVE_NUMBER_TESTS.get(kind)
+        good = test(numbers) if test else np.zeros(len(raw), dtype=bool)
     good &= present
     if kind == "text":
         digits = pd.Series(numbers, dtype=float).where(good).astype("Int64").astype(str).to_numpy(dtype=object)
@@ -204,9 +202,21 @@ def _parse_native(value: object, kind: str) -> tuple[object, bool]:
 
 
 def _whole(numbers: np.ndarray) -> np.ndarray:
-    """Finite numbers without a fractional part, within the exact range of float64."""
+    """Finite numbers without a fractional part, within the exact range of float64.
+
+    ``trunc(x) == x`` decides as ``x mod 1 == 0`` does for every finite x (also negative ones and
+    -0.0), at a fraction of its cost on millions of cells; infinities and NaN fail the range test.
+    """
     with np.errstate(invalid="ignore"):
-        return np.isfinite(numbers) & (np.abs(numbers) <= MAX_WHOLE) & (np.mod(numbers, 1) == 0)
+        return (np.abs(numbers) <= MAX_WHOLE) & (np.trunc(numbers) == numbers)
+
+
+def _zero_or_one(numbers: np.ndarray) -> np.ndarray:
+    return (numbers == 0) | (numbers == 1)
+
+
+#: Which native numbers are good cells of each kind (a date is never a number).
+_NATIVE_NUMBER_TESTS = {"number": np.isfinite, "integer": _whole, "text": _whole, "boolean": _zero_or_one}
 
 
 def _is_real(value: object) -> bool:
