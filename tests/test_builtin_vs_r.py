@@ -112,3 +112,24 @@ def test_stratified_models_follow_coxph_strata_on_the_pipelines_path(analysis_se
             assert models.loc[model, column] == pytest.approx(r[key][name], rel=1e-8), (model, column)
     assert models.loc["cox_iptw", "logrank_p"] == pytest.approx(r["efron_weighted"]["robscore_p"], rel=1e-8)
     assert models.loc["cox_unadjusted", "logrank_p"] == pytest.approx(r["survdiff"]["p"], rel=1e-8)
+
+
+def test_fine_gray_rows_are_stratified_as_the_cox_models(analysis_set):
+    """With ``survival.strata`` the Fine-Gray rows are R's ``coxph(... + strata(site))`` on the
+    ``finegray`` rows (``fine_gray`` itself is checked against R in test_stats_competing)."""
+    from test_stats_strata import made_up_site
+
+    from myoild.competing_risks import STATUS, TIME, competing_status
+    from myoild.stats import fine_gray
+    from myoild.survival import analysis_data
+
+    data = analysis_set.assign(site=made_up_site(analysis_set["patient_id"]))
+    weights = contrast_weights(data, CONTRAST, OPTIONS).weights
+    models = contrast_survival(data, CONTRAST, ["relapse"], weights, strata=("site",)).models.set_index("model")
+    events = competing_status(analysis_data(data, CONTRAST, weights), "relapse")
+    stratified = fine_gray(events, TIME, STATUS, "treated", 1, "weight", strata="site")
+    plain = fine_gray(events, TIME, STATUS, "treated", 1, "weight")
+    row = models.loc["fine_gray_iptw"]
+    assert (row["hr"], row["ci_low"], row["ci_high"]) == (stratified.hr, stratified.ci_low, stratified.ci_high)
+    assert row["note"] == ""  # no "not stratified" note
+    assert stratified.hr != pytest.approx(plain.hr, rel=1e-6)

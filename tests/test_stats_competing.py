@@ -94,7 +94,8 @@ FG_FITS = [(name, cause, key) for name in DATA for cause, fits in R[name]["fine_
 
 @pytest.mark.parametrize(("name", "cause", "key"), FG_FITS)
 def test_fine_gray_matches_r_finegray_coxph(name, cause, key):
-    weighted, ties = key.split("_")
+    """Also stratified (``<weighting>_<ties>_stratified``: R ``... ~ treated + strata(stratum)``)."""
+    weighted, ties, *stratified = key.split("_")
     ours = fine_gray(
         DATA[name],
         "time_days",
@@ -103,6 +104,7 @@ def test_fine_gray_matches_r_finegray_coxph(name, cause, key):
         CAUSES.index(cause) + 1,
         "weight" if weighted == "weighted" else None,
         ties=ties,
+        strata="stratum" if stratified else None,
     )
     r = R[name]["fine_gray"][cause][key]
     for field, r_key in (

@@ -14,8 +14,9 @@ retrospective cohort, ``respiratory_relapse`` in the prospective one by default)
   weighted contrasts and unweighted for every contrast.
 - Fine-Gray (rows of ``survival_models.tsv``): R ``finegray(Surv(time, status) ~ ., data, weights
   = w, etype = "relapse")`` then ``coxph(Surv(fgstart, fgstop, fgstatus) ~ treated, data = fg,
-  weights = fgwt, cluster = patient_id)``: ``fine_gray_iptw`` with IPTW weights,
-  ``fine_gray_unadjusted`` without (``myoild.stats.fine_gray``).
+  weights = fgwt, cluster = patient_id)`` (``+ strata(site)`` with config ``survival.strata``, as
+  the Cox models): ``fine_gray_iptw`` with IPTW weights, ``fine_gray_unadjusted`` without
+  (``myoild.stats.fine_gray``).
 """
 
 from __future__ import annotations
@@ -79,14 +80,17 @@ def incidence_rows(data: pd.DataFrame, contrast: str, relapse: str, weighted: bo
     return table[CIF_COLUMNS]
 
 
-def fine_gray_fields(data: pd.DataFrame, contrast: str, weighted: bool, ties: str) -> dict:
-    """The Fine-Gray model of relapse as the fields of a ``survival_models.tsv`` row (estimability
-    as ``myoild.cox_rows``: no relapse in an arm leaves the estimate empty with the reason)."""
+def fine_gray_fields(data: pd.DataFrame, contrast: str, weighted: bool, ties: str, strata=()) -> dict:
+    """The Fine-Gray model of relapse as the fields of a ``survival_models.tsv`` row, stratified by
+    the columns ``strata`` as the Cox models are (estimability as ``myoild.cox_rows``: no relapse
+    in an arm leaves the estimate empty with the reason)."""
     weights = "weight" if weighted else None
     relapses = data.assign(relapse_indicator=(data[STATUS] == 1).astype(int))
 
     def fit(frame: pd.DataFrame):
-        return fine_gray(frame, TIME, STATUS, "treated", cause=1, weights=weights, ties=ties)
+        return fine_gray(
+            frame, TIME, STATUS, "treated", cause=1, weights=weights, ties=ties, strata=list(strata) or None
+        )
 
     fields = cox_fields(relapses, TIME, "relapse_indicator", contrast_groups(contrast), weights, ties, fit)
     return fields | {"ci_method": "robust"}

@@ -276,9 +276,7 @@ def contrast_survival(
         events = competing_status(data, relapse)
         for weighted in (True, False) if weights is not None else (False,):
             competing.append(incidence_rows(events, contrast, relapse, weighted))
-            fields = fine_gray_fields(events, contrast, weighted, ties)
-            if strata and fields["note"] == "":
-                fields["note"] = f"not stratified by {', '.join(strata)} (Fine-Gray with strata is not implemented)"
+            fields = fine_gray_fields(events, contrast, weighted, ties, strata)
             incidence = incidence_at(competing[-1], contrast, weighted, horizon)
             model = "fine_gray_iptw" if weighted else "fine_gray_unadjusted"
             models.append(fields | e_values(fields, incidence) | _row_keys(contrast, relapse, model, ties, warnings))

@@ -11,6 +11,9 @@ its start time (the distinct times are those of starts and stops together): the 
 residual is its stop-time cell's residual (coxscore2.c: the sum over event times up to stop)
 minus the residual a censored row of its group would have at its start time (the sum over event
 times up to start), which is what R's ``residuals(fit, "dfbeta")`` sums over ``(start, stop]``.
+Stratified (R ``... ~ x + strata(s)``), the distinct times become (stratum, time) columns and the
+risk-set sums run within each stratum's block (``myoild.stats.strata``): a row's start and stop
+lie in its stratum's block, so the same difference counts it at risk there only.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import numpy as np
 from .columns import is_binary
 from .cox import CoxFit, _check_ties, _cluster_codes, _fit_model
 from .cox_likelihood import TwoGroupLikelihood
+from .strata import stratum_codes, stratum_columns
 from .survdata import aeq_times, checked_survival, checked_weights
 
 
@@ -33,12 +37,14 @@ def fit_cox_counting(
     ties: str = "efron",
     robust: bool | None = None,
     cluster: np.ndarray | None = None,
+    strata: np.ndarray | None = None,
     timefix: bool = True,
     eps: float = 1e-9,
     max_iter: int = 20,
 ) -> CoxFit:
     """Fit a Cox model of ``(start, stop]``/``event`` on the 0/1 covariate ``x`` (arrays, one
-    row each), with positive case ``weights``.
+    row each), with positive case ``weights``, stratified by ``strata`` (one label per row;
+    default one stratum).
 
     ``robust`` defaults to true when weights or clusters are given; ``cluster`` holds one label
     per row (default: every row its own cluster, as R without ``cluster``). ``timefix`` merges
@@ -66,6 +72,11 @@ def fit_cox_counting(
         times = aeq_times(times)
     distinct, index = np.unique(times, return_inverse=True)
     n_times = distinct.size
+    blocks = None
+    if strata is not None:
+        row_stratum = stratum_codes(strata, n)
+        index, _, blocks = stratum_columns(index, np.concatenate([row_stratum, row_stratum]), n_times)
+        n_times = blocks.size
     # Cells (group g, status e; distinct time) flattened as in TwoGroupCox: (2g + e) n_times + t.
     stop_cell = ((2 * x + event) * n_times).astype(np.int64) + index[n:]
     start_cell = (2 * x * n_times).astype(np.int64) + index[:n]
@@ -74,7 +85,7 @@ def fit_cox_counting(
     totals = np.bincount(stop_cell, risk_weight, size) - np.bincount(start_cell, risk_weight, size)
     totals = totals.reshape(4, -1)
     n_dead = np.bincount(index[n:], event, n_times)
-    model = TwoGroupLikelihood(totals, n_dead, ties, n)
+    model = TwoGroupLikelihood(totals, n_dead, ties, n, blocks)
 
     def sandwich(estimate, null):
         residuals = model.cell_residuals(estimate, null)

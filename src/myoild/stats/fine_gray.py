@@ -22,7 +22,8 @@ model of the counting-process rows estimates the subdistribution hazard of one c
 - ``fgwt`` is that weight times the case weight.
 
 The Cox model is ``fit_cox_counting`` with a robust variance clustered on the patient (the rows
-one patient's expansion produced); ``p_value`` is its robust Wald test, ``logrank_p`` the robust
+one patient's expansion produced), stratified when asked (``coxph(... ~ treatment + strata(s))``
+on the same ``finegray`` rows, whose censoring curve stays the one of all rows); ``p_value`` is its robust Wald test, ``logrank_p`` the robust
 score test (R ``summary(fit)$robscore``).
 """
 
@@ -36,6 +37,7 @@ from .columns import binary_column, weight_values
 from .competing import competing_events
 from .cox import CoxResult, cox_result
 from .cox_counting import fit_cox_counting
+from .strata import strata_labels
 from .survdata import checked_weights
 
 
@@ -132,10 +134,11 @@ def fine_gray(
     ties: str = "efron",
     conf_level: float = 0.95,
     timefix: bool = True,
+    strata: str | list[str] | None = None,
 ) -> CoxResult:
     """Subdistribution hazard ratio of ``cause`` for the 0/1 ``treatment`` (Fine-Gray), one row
-    per patient, with case ``weights`` (a column or one value per row, > 0), as R's
-    ``finegray`` + ``coxph`` (see the module docstring).
+    per patient, with case ``weights`` (a column or one value per row, > 0), stratified by the
+    columns ``strata`` (none: one stratum), as R's ``finegray`` + ``coxph`` (module docstring).
 
     The fields are those of ``weighted_cox``'s result with a robust variance clustered on the
     patient: CI ``exp(log_hr +- z se)``, ``p_value`` the robust Wald test, ``logrank_p`` the
@@ -153,6 +156,7 @@ def fine_gray(
                 f"{treatment} == {group}: the subdistribution hazard ratio is not estimable"
             )
     row, start, stop, fg_status, weight = _expand(time, codes, cause)
+    stratum = strata_labels(df, strata).take(row) if strata else None
     fit = fit_cox_counting(
         start,
         stop,
@@ -162,6 +166,7 @@ def fine_gray(
         ties=ties,
         robust=True,
         cluster=row,
+        strata=stratum,
         timefix=timefix,
     )
     n, events = time.size, int((codes == cause).sum())

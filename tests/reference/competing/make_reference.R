@@ -17,8 +17,10 @@
 # For each: survfit(Surv(time, status) ~ treated, weights, id) (Aalen-Johansen, status a factor
 # whose first level is censoring), summary(fit) at every event time, weighted and unweighted;
 # finegray(..., etype) then coxph(Surv(fgstart, fgstop, fgstatus) ~ treated, weights = fgwt,
-# cluster = patient_id), Efron and Breslow, weighted and unweighted, for each estimable cause; the
-# finegray() rows themselves for the ties data. jsonlite writes 15 significant digits; NA is null.
+# cluster = patient_id), Efron and Breslow, weighted and unweighted, for each estimable cause, and
+# the same stratified, ~ treated + strata(stratum), on the same finegray rows (the column stratum:
+# s0, s1, s2 by row number modulo 3, written into the CSV); the finegray() rows themselves for the
+# ties data. jsonlite writes 15 significant digits; NA is null.
 
 suppressPackageStartupMessages({
   library(survival)
@@ -98,6 +100,7 @@ make_no_relapse <- function() {
 
 # Write the data and read it back: the reference values are computed from the CSV's numbers.
 stored <- function(d, name) {
+  d$stratum <- paste0("s", (seq_len(nrow(d)) - 1) %% 3)
   path <- file.path(out, paste0(name, ".csv"))
   write.csv(d, path, row.names = FALSE)
   d <- read.csv(path, stringsAsFactors = FALSE)
@@ -134,9 +137,13 @@ fine_gray_fits <- function(d, cause) {
     d$w <- if (weighted) d$weight else 1
     fg <- finegray(Surv(time_days, state) ~ ., data = d, weights = w, etype = cause)
     for (ties in c("efron", "breslow")) {
+      key <- paste0(if (weighted) "weighted" else "unweighted", "_", ties)
       fit <- coxph(Surv(fgstart, fgstop, fgstatus) ~ treated, data = fg, weights = fgwt,
                    cluster = patient_id, ties = ties)
-      fits[[paste0(if (weighted) "weighted" else "unweighted", "_", ties)]] <- cox_summary(fit)
+      fits[[key]] <- cox_summary(fit)
+      stratified <- coxph(Surv(fgstart, fgstop, fgstatus) ~ treated + strata(stratum), data = fg,
+                          weights = fgwt, cluster = patient_id, ties = ties)
+      fits[[paste0(key, "_stratified")]] <- cox_summary(stratified)
     }
   }
   fits
