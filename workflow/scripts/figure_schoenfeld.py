@@ -1,4 +1,5 @@
-"""Scaled Schoenfeld residuals of the main contrast's IPTW Cox models (rule figure_schoenfeld)."""
+"""Scaled Schoenfeld residuals of the main contrast's IPTW Cox models (rule figure_schoenfeld),
+stratified as the models by ``survival.strata``."""
 
 import pandas as pd
 
@@ -10,16 +11,12 @@ from myoild.survival import analysis_data
 
 with rule_log(snakemake.log[0]):
     params = snakemake.params
-    if params.strata:  # as tables/ph_tests.tsv: the test of a stratified model is not implemented
-        message_figure(
-            f"Scaled Schoenfeld residuals of models stratified by {', '.join(params.strata)}: not implemented",
-            params.stem,
-        )
+    weights = pd.read_parquet(snakemake.input.weights)
+    data = analysis_data(pd.read_parquet(snakemake.input.analysis_set), params.contrast, weights)
+    panels, notes = schoenfeld_panels(
+        data, params.contrast, params.endpoints, params.ties, "weight", tuple(params.strata)
+    )
+    if panels:
+        plot_schoenfeld(panels, params.stem)
     else:
-        weights = pd.read_parquet(snakemake.input.weights)
-        data = analysis_data(pd.read_parquet(snakemake.input.analysis_set), params.contrast, weights)
-        panels, notes = schoenfeld_panels(data, params.contrast, params.endpoints, params.ties, "weight")
-        if panels:
-            plot_schoenfeld(panels, params.stem)
-        else:
-            message_figure("\n".join(notes) or "No endpoint analysed", params.stem)
+        message_figure("\n".join(notes) or "No endpoint analysed", params.stem)

@@ -6,7 +6,10 @@ pointwise +-2 SE band (``myoild.stats.zph_smooth``), which estimate the log haza
 time, beta(t). A dashed horizontal line marks the fitted log hazard ratio; under proportional
 hazards the smooth stays near it. The x axis is on the transformed scale (Kaplan-Meier by
 default) and labelled in days as R labels it (``time_axis``; a tick crowding the previous one is
-left out); the panel title carries the test's p-value.
+left out); the panel title carries the test's p-value and says when the model is stratified. For
+a model stratified by site (R ``strata()``) the residuals are centred within their stratum's risk
+sets and the time scale is still that of all patients together, as R's ``cox.zph``; the residuals
+of all strata share the panel and the smooth, as ``plot.cox.zph`` draws them.
 """
 
 from __future__ import annotations
@@ -51,10 +54,12 @@ def _spaced(positions: np.ndarray, days: np.ndarray, min_gap: float) -> tuple[np
     return positions.take(keep), days.take(keep)
 
 
-def _p_text(result: ZphResult) -> str:
+def ph_test_label(result: ZphResult) -> str:
+    """The test's p-value, and that the model is stratified when it is."""
+    stratified = "" if result.stratum is None else " (stratified model)"
     if math.isnan(result.p_value):
-        return "PH test undefined"
-    return f"PH test p = {result.p_value:.3f}"
+        return f"PH test undefined{stratified}"
+    return f"PH test p = {result.p_value:.3f}{stratified}"
 
 
 def _panel(ax: plt.Axes, title: str, result: ZphResult) -> None:
@@ -64,7 +69,7 @@ def _panel(ax: plt.Axes, title: str, result: ZphResult) -> None:
     ax.plot(smooth["x"], smooth["lower"], color="#0072B2", linestyle=":", label="±2 SE")
     ax.plot(smooth["x"], smooth["upper"], color="#0072B2", linestyle=":")
     ax.axhline(result.coef, color="#D55E00", linestyle="--", label="Fitted log HR")
-    ax.set_title(f"{title}\n{_p_text(result)}")
+    ax.set_title(f"{title}\n{ph_test_label(result)}")
     ax.set_ylabel("Beta(t) for treatment (log HR)")
     if result.transform == "identity":
         ax.set_xlabel("Days")

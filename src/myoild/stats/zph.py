@@ -27,6 +27,19 @@ Scaled Schoenfeld residuals (R ``zph$y``): per event row, ``beta + (x_i - mbar_j
 rows and ``I = sum v_k``; ``d / I`` is R's ``zph$var``. They are unweighted (as R), listed in time
 order (rows tied in time in data order).
 
+Stratified (``strata``, R ``cox.zph(coxph(Surv(t, e) ~ x + strata(s)))``; C ``zph1`` walks the
+rows by stratum and time): the Cox terms are those of the stratified fit, so ``m_k`` and ``v_k``
+come from the risk set of the dying rows' stratum and the residuals are centred on it; the score
+and the information are sums over all strata's terms, with the same formula. The time transform
+and the mean of ``g`` still take all rows together, without strata (R's ``survfitKM`` and ``rank``
+on all rows). The residuals are listed stratum by stratum (strata in sorted order of their
+labels), in time order within a stratum, as R's ``order(istrat, time)``, with each row's stratum
+in ``stratum``. ``d`` in ``zph$var`` counts only the event rows of strata in which treatment
+varies (R's ``used``): a stratum with one group only adds no information, and its residuals are
+``beta`` exactly (``x_i = mbar_j``). R 3.5-3 scales the residuals of the wrong rows when such a
+stratum comes before another one (``cox.zph``'s ``sgrp`` skips it but its rows stay); here every
+row of a varying stratum is scaled, as R does when the one-group strata come last.
+
 The test is undefined, and ``chisq`` and ``p_value`` NaN with the reason in ``undefined``, when
 
 - ``sum v_k (g_k - gbar)^2 = 0``: every term with both groups at risk (``v_k > 0``) has the
@@ -52,6 +65,7 @@ from .columns import binary_column, column, weight_values
 from .cox import TwoGroupCox
 from .cox_likelihood import TwoGroupLikelihood, efron_terms
 from .inference import chisq_p
+from .strata import strata_labels
 from .survdata import aeq_times, reverse_cumsum
 
 TRANSFORMS = ("km", "rank", "identity", "log")
@@ -63,7 +77,9 @@ class ZphResult:
     with the reason in ``undefined`` when the test is undefined, else ``undefined`` is None) and
     per event row ``time`` (tie-fixed), ``x`` (transformed time) and ``residual`` (scaled
     Schoenfeld residual, R ``zph$y``). ``coef`` is the fitted log hazard ratio and ``var`` R's
-    ``zph$var`` (the number of event rows over the information at ``coef``)."""
+    ``zph$var`` (the number of event rows over the information at ``coef``). Stratified, the rows
+    run stratum by stratum and ``stratum`` holds each one's stratum (0, 1, ... in the sorted
+    order of the labels; R ``zph$strata``), else it is None."""
 
     chisq: float
     df: int
@@ -76,13 +92,22 @@ class ZphResult:
     var: float
     ties: str
     undefined: str | None
+    stratum: np.ndarray | None = None
 
 
-def _transformed_times(
+def _transformed_times(times: np.ndarray, rows: np.ndarray, n_dead: np.ndarray, transform: str) -> np.ndarray:
+    """R's ``ttimes`` at the distinct times ``times`` of all rows, which have ``rows`` rows and
+    ``n_dead`` event rows each: at the event times, the rest 0."""
+    event_times = np.flatnonzero(n_dead)
+    ttimes = np.zeros(times.size)
+    ttimes[event_times] = _transformed_event_times(times, rows, n_dead, event_times, transform)
+    return ttimes
+
+
+def _transformed_event_times(
     times: np.ndarray, rows: np.ndarray, n_dead: np.ndarray, event_times: np.ndarray, transform: str
 ) -> np.ndarray:
-    """R's ``ttimes`` at the event times (indices ``event_times`` into the distinct ``times``,
-    which have ``rows`` rows and ``n_dead`` event rows each)."""
+    """R's ``ttimes`` at the event times (indices ``event_times`` into the distinct ``times``)."""
     if transform == "km":
         survival = np.cumprod(1.0 - n_dead / reverse_cumsum(rows))
         return 1.0 - np.concatenate(([1.0], survival[:-1])).take(event_times)  # 1 - S(t-)
@@ -111,6 +136,22 @@ def _score_test(score: float, g: np.ndarray, info: np.ndarray) -> tuple[float, f
     return chisq, chisq_p(chisq, 1), None
 
 
+def _stratum_numbers(df: pd.DataFrame, strata: str | list[str] | None) -> np.ndarray:
+    """Each row's stratum, 0, 1, ... in the sorted order of the labels (R's ``strata()`` levels
+    that occur); all 0 without strata."""
+    if strata is None:
+        return np.zeros(len(df), dtype=np.int64)
+    return np.unique(strata_labels(df, strata), return_inverse=True)[1].reshape(-1)
+
+
+def _varying_strata_events(stratum: np.ndarray, treated: np.ndarray, status: np.ndarray) -> float:
+    """The number of event rows in the strata in which treatment varies (R ``zph1``'s ``used``)."""
+    rows = np.bincount(stratum)
+    ones = np.bincount(stratum, treated, rows.size)
+    varies = (ones > 0) & (ones < rows)
+    return float(status[varies.take(stratum)].sum())
+
+
 def proportional_hazards_test(
     df: pd.DataFrame,
     duration: str,
@@ -120,15 +161,19 @@ def proportional_hazards_test(
     ties: str = "efron",
     transform: str = "km",
     *,
+    strata: str | list[str] | None = None,
     timefix: bool = True,
 ) -> ZphResult:
     """Test of proportional hazards for the Cox model of ``duration``/``event`` on the 0/1
     ``treatment``, as R's ``cox.zph(coxph(Surv(duration, event) ~ treatment, weights = w,
-    ties = ties), transform = transform)`` (see the module docstring for the method).
+    ties = ties), transform = transform)``, or with ``strata`` (one column name or several) of
+    ``coxph(Surv(duration, event) ~ treatment + strata(...), ...)`` (see the module docstring for
+    the method).
 
     ``weights`` names a column of ``df`` or holds one case weight per row. The model is fitted
-    by ``TwoGroupCox`` (a fit without events raises ValueError; its ConvergenceWarning, e.g.
-    for an infinite coefficient, passes through). ``timefix`` merges near-equal times as R.
+    by ``TwoGroupCox`` (a fit without events, or without a stratum in which treatment varies,
+    raises ValueError; its ConvergenceWarning, e.g. for an infinite coefficient, passes through).
+    ``timefix`` merges near-equal times as R; a missing stratum label is an error.
     """
     if transform not in TRANSFORMS:
         raise ValueError(f"transform must be one of {TRANSFORMS}, not {transform!r}")
@@ -136,52 +181,58 @@ def proportional_hazards_test(
     status = column(df, event)
     treated = binary_column(df, treatment)
     w = weight_values(df, weights)
-    model = TwoGroupCox(time, status, treated, timefix=timefix)
+    stratum = _stratum_numbers(df, strata)
+    model = TwoGroupCox(time, status, treated, None if strata is None else stratum, timefix=timefix)
     beta = float(model.fit(w, ties=ties, robust=False).coef[0])
 
-    # The Cox terms at beta, from the cell totals (group, status; distinct time) of the fit.
-    n_times = model.n_times
-    totals = np.bincount(model.cell, w, 4 * n_times).reshape(4, -1)
-    rows = totals if w is None else np.bincount(model.cell, None, 4 * n_times).reshape(4, -1)
+    # The Cox terms at beta, from the cell totals (group, status; column) of the fit. A column is
+    # a distinct time (stratified: a distinct (stratum, time) pair).
+    n_columns = model.n_times
+    totals = np.bincount(model.cell, w, 4 * n_columns).reshape(4, -1)
+    rows = totals if w is None else np.bincount(model.cell, None, 4 * n_columns).reshape(4, -1)
     n_dead = rows[1] + rows[3]
-    likelihood = TwoGroupLikelihood(totals, n_dead, ties, model.n)
+    likelihood = TwoGroupLikelihood(totals, n_dead, ties, model.n, model.strata)
     share = likelihood.evaluate(beta).mean  # m_k
     terms = efron_terms(n_dead, ties)
     info = likelihood.term_weight * share * (1.0 - share)  # v_k
     events = n_dead.sum()
 
-    # Transformed times, centred on their mean over the event rows; 0 where no one dies.
-    time_index = model.cell % n_times  # each row's distinct time
-    times = np.empty(n_times)
-    times[time_index] = aeq_times(time) if timefix else time
-    ttimes = np.zeros(n_times)
-    ttimes[terms.event_times] = _transformed_times(times, rows.sum(axis=0), n_dead, terms.event_times, transform)
+    # Transformed times of all rows together (no strata), centred on their mean over the event
+    # rows; 0 in a column where no one dies.
+    column_index = model.cell % n_columns  # each row's column
+    column_times = np.empty(n_columns)
+    column_times[column_index] = aeq_times(time) if timefix else time
+    times, time_of_column = np.unique(column_times, return_inverse=True)
+    per_time = (np.bincount(time_of_column, values) for values in (rows.sum(axis=0), n_dead))
+    ttimes = _transformed_times(times, *per_time, transform).take(time_of_column)
     g = np.where(n_dead > 0, ttimes - ttimes.dot(n_dead) / events, 0.0)
-    expected = np.bincount(terms.time, likelihood.term_weight * share, n_times)
+    expected = np.bincount(terms.time, likelihood.term_weight * share, n_columns)
     if not (totals[1].any() and totals[3].any()):
         chisq = p_value = float("nan")
         undefined = "no events in one group: the fitted log hazard ratio is infinite"
     else:
         chisq, p_value, undefined = _score_test(float(g.dot(totals[3] - expected)), g.take(terms.time), info)
 
-    # Event rows in order of their (tie-fixed) time, tied rows in data order (R: order(time)).
-    dead = time_index.argsort(kind="stable")
+    # Event rows in order of their column (stratum, then tie-fixed time), tied rows in data
+    # order (R: order(istrat, time)).
+    dead = column_index.argsort(kind="stable")
     dead = dead[status.take(dead) == 1]
-    dead_time = time_index.take(dead)
-    mean_share = np.bincount(terms.time, share, n_times) / terms.per_time  # mbar_j
-    var = events / float(info.sum())
+    dead_column = column_index.take(dead)
+    mean_share = np.bincount(terms.time, share, n_columns) / terms.per_time  # mbar_j
+    var = _varying_strata_events(stratum, treated, status) / float(info.sum())
     return ZphResult(
         chisq=chisq,
         df=1,
         p_value=p_value,
-        time=times.take(dead_time),
-        x=ttimes.take(dead_time),
-        residual=beta + (treated.take(dead) - mean_share.take(dead_time)) * var,
+        time=column_times.take(dead_column),
+        x=ttimes.take(dead_column),
+        residual=beta + (treated.take(dead) - mean_share.take(dead_column)) * var,
         transform=transform,
         coef=beta,
         var=var,
         ties=ties,
         undefined=undefined,
+        stratum=None if strata is None else stratum.take(dead),
     )
 
 

@@ -13,6 +13,15 @@
 #   unweighted: coxph(Surv(t, e) ~ treated, ties = ties)
 # Besides: the other transforms on gbsg, near-equal times (ties$time_near, R's timefix), and
 # small data sets on which the test is undefined (R stops: the 2 x 2 information is singular).
+# Stratified (R strata(), the model of survival.strata), per data set, ties and weighting as above:
+#   coxph(Surv(t, e) ~ treated + strata(s), weights = w, robust = TRUE, ties = ties)
+#   coxph(Surv(t, e) ~ treated + strata(s), ties = ties)
+# with s the made-up centre of ../strata/make_reference.R for the built-in cohort and ties ("east"
+# when the number in the id is a multiple of 10, else "north" when it is odd, else "south") and
+# the column meno for gbsg; the labels are written to reference.json. On ties also two stratum
+# columns (strata(site, sex)) and near-equal times. And a small data set with a stratum in which
+# treatment is constant, its strata numbered so that the constant one comes last: with it first,
+# cox.zph (3.5-3, its sgrp) scales the residuals of the wrong rows; both orders are written.
 
 suppressPackageStartupMessages(library(survival))
 stopifnot(packageVersion("survival") >= "3.5")
@@ -60,10 +69,18 @@ zph_smooth <- function(zph, df = 4, nsmo = 40) {
 zph_values <- function(fit, transform = "km") {
   zph <- cox.zph(fit, transform = transform)
   table <- zph$table
-  list(chisq = table["treated", "chisq"], df = table["treated", "df"], p = table["treated", "p"],
-       global_chisq = table["GLOBAL", "chisq"], coef = unname(coef(fit)),
-       var = zph$var[1, 1], transform = zph$transform, time = I(zph$time), x = I(zph$x),
-       residual = I(unname(zph$y[, 1])))
+  values <- list(chisq = table["treated", "chisq"], df = table["treated", "df"],
+                 p = table["treated", "p"], global_chisq = table["GLOBAL", "chisq"],
+                 coef = unname(coef(fit)), var = zph$var[1, 1], transform = zph$transform,
+                 time = I(zph$time), x = I(zph$x), residual = I(unname(zph$y[, 1])))
+  # Stratified: residuals in stratum order; the stratum of each (0-based, levels sorted).
+  if (!is.null(zph$strata)) values$stratum <- I(as.integer(zph$strata) - 1L)
+  values
+}
+
+made_up_site <- function(id) {  # as ../strata/make_reference.R
+  number <- as.integer(gsub("\\D", "", id))
+  ifelse(number %% 10 == 0, "east", ifelse(number %% 2 == 1, "north", "south"))
 }
 
 data_sets <- list(
@@ -71,16 +88,34 @@ data_sets <- list(
   builtin_relapse = c(time = "relapse_time_days", event = "relapse_event", treated = "treated"),
   ties = c(time = "time", event = "event", treated = "treated"),
   gbsg = c(time = "rfstime", event = "status", treated = "hormon"))
+# The stratum of each row (a made-up centre from the id, or a column of the data).
+stratum_of <- list(
+  builtin_death = function(d) made_up_site(d$patient_id),
+  builtin_relapse = function(d) made_up_site(d$patient_id),
+  ties = function(d) made_up_site(d$id),
+  gbsg = function(d) d$meno)
 
 result <- list(meta = list(R = R.version.string, survival = as.character(packageVersion("survival"))),
-               data_sets = list(), models = list())
+               data_sets = list(), models = list(), strata = list(), stratified = list())
 for (name in names(data_sets)) {
   columns <- data_sets[[name]]
-  d <- read.csv(file.path(reference_dir, paste0(name, ".csv")))
-  d <- data.frame(t = d[[columns[["time"]]]], e = d[[columns[["event"]]]],
-                  treated = d[[columns[["treated"]]]])
+  raw <- read.csv(file.path(reference_dir, paste0(name, ".csv")))
+  d <- data.frame(t = raw[[columns[["time"]]]], e = raw[[columns[["event"]]]],
+                  treated = raw[[columns[["treated"]]]], s = stratum_of[[name]](raw))
   d$w <- ate_weights(name)
   result$data_sets[[name]] <- as.list(columns)
+  result$strata[[name]] <- I(d$s)
+  for (ties in c("efron", "breslow")) {
+    weighted <- coxph(Surv(t, e) ~ treated + strata(s), data = d, weights = w, robust = TRUE,
+                      ties = ties)
+    unweighted <- coxph(Surv(t, e) ~ treated + strata(s), data = d, ties = ties)
+    for (fit in list(list("weighted", weighted), list("unweighted", unweighted))) {
+      values <- zph_values(fit[[2]])
+      values$smooth <- zph_smooth(cox.zph(fit[[2]]))
+      result$stratified[[length(result$stratified) + 1]] <- c(
+        list(data = name, ties = ties, weighted = fit[[1]] == "weighted"), values)
+    }
+  }
   for (ties in c("efron", "breslow")) {
     weighted <- coxph(Surv(t, e) ~ treated, data = d, weights = w, robust = TRUE, ties = ties)
     unweighted <- coxph(Surv(t, e) ~ treated, data = d, ties = ties)
@@ -109,6 +144,25 @@ result$near_times <- list(
   data = "ties", time = "time_near", event = "event", treated = "treated",
   efron_weighted = zph_values(coxph(Surv(time_near, event) ~ treated, data = near, weights = w,
                                     robust = TRUE)))
+
+# Stratified by two columns, and with near-equal times merged before the strata are formed.
+near$site <- made_up_site(near$id)
+result$stratified_ties <- list(
+  two_strata = zph_values(coxph(Surv(time, event) ~ treated + strata(site, sex), data = near,
+                                weights = w, robust = TRUE)),
+  near_times = zph_values(coxph(Surv(time_near, event) ~ treated + strata(site), data = near,
+                                weights = w, robust = TRUE)))
+
+# A stratum in which treatment is constant (numbered 1: first, 2: last).
+constant <- data.frame(t = c(1, 2, 3, 4, 5, 1.5, 2.5, 3.5, 4.5, 5.5, 6.5),
+                       e = c(1, 1, 1, 0, 1, 1, 1, 0, 1, 1, 0),
+                       treated = c(0, 0, 0, 0, 0, 0, 1, 0, 1, 1, 0),
+                       constant_stratum = c(rep(1, 5), rep(2, 6)))
+result$constant_stratum <- list(
+  t = I(constant$t), e = I(constant$e), treated = I(constant$treated),
+  constant_stratum = I(constant$constant_stratum),
+  last = zph_values(coxph(Surv(t, e) ~ treated + strata(3 - constant_stratum), data = constant)),
+  first = zph_values(coxph(Surv(t, e) ~ treated + strata(constant_stratum), data = constant)))
 
 # Undefined tests: every informative event time (both groups at risk) has the same
 # transformed time, so the information of the time term is 0 and R's solve() stops.
