@@ -85,7 +85,11 @@ def test_relapse_thresholds_follow_the_design(design, fires):
 
 def test_design_from_config_and_numbers_at_risk():
     assert StudyDesign.from_config({}) == PAPER
-    assert StudyDesign.from_config({"followup_days": 730}).followup_days == 730
+    assert StudyDesign.from_config({"study": {"followup_days": 730}}).followup_days == 730
+    config = {"study": {"treatment_window_days": 45}, "propensity": {"covariates": ["age_years", "anti_mda5"]}}
+    design = StudyDesign.from_config(config | {"survival": {"strata": ["site"]}})
+    assert (design.treatment_window_days, design.covariates, design.strata) == (45, ("age_years", "anti_mda5"), ("site",))
+    assert StudyDesign.from_dict(design.as_dict()) == design  # as a workflow parameter carries it
     assert PAPER.at_risk_days == (0, 90, 180, 270, 365)
     assert StudyDesign(followup_days=730).at_risk_days == (0, 180, 360, 540, 730)
     assert StudyDesign(followup_days=180).at_risk_days == (0, 45, 90, 135, 180)

@@ -216,7 +216,11 @@ def test_methods_are_written_from_the_config(tmp_path):
             "extreme_ps": 0.05,
             "min_ess_fraction": 0.3,
         },
-        "survival": {"ties": "breslow", "endpoints": {"retrospective": ["relapse"], "prospective": ["death"]}},
+        "survival": {
+            "ties": "breslow",
+            "endpoints": {"retrospective": ["relapse"], "prospective": ["death"]},
+            "strata": ["site"],
+        },
     }
     section = methods_section(ResultsFolder(tmp_path), config, {"python": "3.11.0", "pandas": "2.3.3"})
     text = Page(section.html(1)).text
@@ -225,6 +229,8 @@ def test_methods_are_written_from_the_config(tmp_path):
     assert "Weights were stabilised" in text and "clipped at the percentiles 1, 99" in text
     assert "outside [0.05, 0.95]" in text and "below 0.3 of its size" in text
     assert "Breslow's approximation" in text
+    assert "is stratified by site: each stratum has its own baseline hazard" in text
+    assert "stratified by" not in Page(methods_section(ResultsFolder(tmp_path), {}, {}).html(1)).text
     assert "Endpoints analysed: retrospective relapse; prospective death." in text
     assert "Bootstrap: not run." in text
     assert "python 3.11.0 pandas 2.3.3" in text

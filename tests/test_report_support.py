@@ -23,7 +23,7 @@ from myoild.figures.scales import scale_boxplots, scale_group_panels
 from myoild.glucocorticoids import glucocorticoid_sparing
 from myoild.hrct import hrct_deltas, hrct_scores, reader_agreement
 from myoild.scales import scale_summary
-from myoild.design import PAPER
+from myoild.design import PAPER, StudyDesign
 from myoild.figures.competing import competing_risks_figure
 from myoild.figures.sensitivity import plot_sensitivity_grid
 from myoild.figures.zph import plot_schoenfeld
@@ -81,7 +81,7 @@ def build_results(folder: Path, config: dict = CONFIG) -> Path:
     write_parquet(analysis_set, results / "cohort/analysis_set.parquet")
     write_tsv(derivation.flow, results / "cohort/flow.tsv")
 
-    options = WeightingOptions.from_config(config["propensity"])
+    options = WeightingOptions.from_config(config["propensity"], StudyDesign.from_config(config))
     weights, balance, diagnostics = weigh_contrasts(analysis_set, list(RETRO_CONTRASTS), options)
     ties, endpoints = config["survival"]["ties"], config["survival"]["endpoints"]
     survival = survival_tables(analysis_set, endpoints, weights, ties, diagnostics)

@@ -29,14 +29,16 @@ def test_the_paper_design_names_the_results_contracts_groups_and_contrasts():
 
 
 def test_another_design_names_its_own_groups_and_contrasts_from_the_config():
-    design = StudyDesign.from_config({"treatment": "mycophenolate", "comparators": ["tacrolimus"], "add_on": "tacrolimus"})
+    design = StudyDesign.from_config(
+        {"study": {"treatment": "mycophenolate", "comparators": ["tacrolimus"], "add_on": "tacrolimus"}}
+    )
     assert design.comparators == ("tacrolimus",)
     assert design.contrasts == (
         "mycophenolate_vs_conventional",
         "mycophenolate_vs_tacrolimus",
         "mycophenolate+tacrolimus_vs_mycophenolate",
     )
-    assert StudyDesign.from_config({"comparators": []}).retrospective_contrasts == ("tacrolimus_vs_conventional",)
+    assert StudyDesign.from_config({"study": {"comparators": []}}).retrospective_contrasts == ("tacrolimus_vs_conventional",)
 
 
 @pytest.mark.parametrize(

@@ -21,6 +21,14 @@ The paper's design is the default (Chen et al. 2022; data contract, "Derived end
   ``<treatment>_vs_<drug>``: the conventional patients whose main agent is ``<drug>``.
 - ``add_on`` (pirfenidone): the prospective add-on, contrast ``<treatment>+<add_on>_vs_<treatment>``.
 
+- ``covariates`` (age, sex, diagnosis, initial prednisolone dose, plasma exchange, IVIg; config
+  ``propensity.covariates``): the propensity model's covariates.
+- ``strata`` (none; config ``survival.strata``): the columns every Cox-type model is stratified by.
+
+Built once from the whole config (``from_config``) by the workflow (``DESIGN`` in
+workflow/rules/common.smk) and handed to every stage that uses any of it as one parameter
+(``as_dict`` / ``from_dict``), so that a setting walks from the config to the code unchanged.
+
 Contrast names follow the results contract's pattern: ``<treated group>_vs_<comparator>``, the
 treated group first (``myoild.contrasts`` reads a contrast's patients from its name).
 
@@ -50,14 +58,28 @@ class StudyDesign:
     treatment: str = "tacrolimus"
     comparators: tuple[str, ...] = ("cyclophosphamide", "methotrexate", "azathioprine")
     add_on: str = "pirfenidone"
+    covariates: tuple[str, ...] = ("age_years", "sex", "diagnosis", "initial_pred_mg_day", "plasma_exchange", "ivig")
+    strata: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        for name in ("comparators", "covariates", "strata"):  # lists of a config or a parameter
+            object.__setattr__(self, name, tuple(getattr(self, name)))
 
     @classmethod
-    def from_config(cls, study: dict | None) -> StudyDesign:
-        """The design of the config's ``study`` section (missing keys take the paper's values)."""
-        study = dict(study or {})
-        if "comparators" in study:
-            study["comparators"] = tuple(study["comparators"])
-        return cls(**{name: study[name] for name in cls.__dataclass_fields__ if name in study})
+    def from_config(cls, config: dict | None) -> StudyDesign:
+        """The design of a whole config: its ``study`` section, ``propensity.covariates`` and
+        ``survival.strata`` (missing keys take the paper's values)."""
+        config = config or {}
+        values = dict(config.get("study") or {})
+        for section, name in (("propensity", "covariates"), ("survival", "strata")):
+            if name in (config.get(section) or {}):
+                values[name] = config[section][name]
+        return cls.from_dict(values)
+
+    @classmethod
+    def from_dict(cls, values: dict) -> StudyDesign:
+        """The design of ``as_dict``'s fields (others are ignored; missing ones the paper's)."""
+        return cls(**{name: values[name] for name in cls.__dataclass_fields__ if name in values})
 
     def as_dict(self) -> dict:
         return asdict(self)

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from myoild.contrasts import contrast_groups, contrast_patients
+from myoild.design import StudyDesign
 from myoild.stats.balance import BALANCE_COLUMNS
 from myoild.stats import ConvergenceWarning, balance_table, kish_ess, propensity_weights
 
@@ -36,7 +37,8 @@ DIAGNOSTIC_FIGURES = ("ess_treated", "ess_control", "ps_min", "ps_max", "weight_
 
 @dataclass(frozen=True)
 class WeightingOptions:
-    """The propensity model and weighting choices (config key ``propensity``)."""
+    """The propensity model and weighting choices (config key ``propensity``; the covariates are the
+    study design's)."""
 
     covariates: tuple[str, ...]
     estimand: str = "ATE"
@@ -47,10 +49,11 @@ class WeightingOptions:
     max_smd_after: float = 0.1
 
     @classmethod
-    def from_config(cls, section: dict) -> WeightingOptions:
+    def from_config(cls, section: dict, design: StudyDesign) -> WeightingOptions:
+        """The choices of config ``propensity`` for the covariates of ``design``."""
         truncate = section.get("truncate_percentiles") or None
         return cls(
-            covariates=tuple(section["covariates"]),
+            covariates=design.covariates,
             estimand=section["estimand"],
             stabilized=bool(section["stabilized"]),
             truncate_percentiles=tuple(truncate) if truncate else None,

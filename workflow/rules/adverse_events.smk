@@ -17,7 +17,7 @@ rule adverse_events:
     resources:
         mem_mb=mem_mb_per_input_mb(30),
     params:
-        study=config["study"],
+        design=DESIGN.as_dict(),
         code=package_code("adverse_events"),
     script:
         "../scripts/adverse_events.py"

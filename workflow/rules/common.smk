@@ -25,8 +25,9 @@ if unusable := first_unusable_value(config, CONFIG_SCHEMA):
     raise WorkflowError(unusable)
 
 RESULTS = config["results_dir"].rstrip("/")
-#: The study's groups and contrasts (config ``study``; the paper's by default).
-DESIGN = StudyDesign.from_config(config["study"])
+#: The study design (myoild.design): drugs, contrasts, windows, thresholds, covariates and strata of
+#: the config (the paper's by default), handed to each stage that uses it as the parameter ``design``.
+DESIGN = StudyDesign.from_config(config)
 RETRO_CONTRASTS = DESIGN.retrospective_contrasts
 PROSP_CONTRAST = DESIGN.prospective_contrast
 #: Rule logs and benchmarks of this run: <logs_dir>/<name of the results folder>, so that runs into

@@ -17,7 +17,7 @@ rule derive:
     resources:
         mem_mb=mem_mb_per_input_mb(25),
     params:
-        study=config["study"],
+        design=DESIGN.as_dict(),
         code=package_code("derive"),
     script:
         "../scripts/derive.py"
@@ -49,8 +49,7 @@ rule table1:
         categorical_test=config["tables"]["categorical_test"],
         continuous_test=config["tables"]["continuous_test"],
         min_cell_count=config["report"]["min_cell_count"],
-        covariates=config["propensity"]["covariates"],
-        study=config["study"],
+        design=DESIGN.as_dict(),
         code=package_code("table1"),
     script:
         "../scripts/table1.py"

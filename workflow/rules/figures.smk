@@ -73,7 +73,7 @@ rule figure_adverse_events:
     params:
         stem=output_stem,
         min_cell_count=config["report"]["min_cell_count"],
-        study=config["study"],
+        design=DESIGN.as_dict(),
         code=package_code("figure_adverse_events"),
     script:
         "../scripts/figure_adverse_events.py"
@@ -234,7 +234,7 @@ rule figure_schoenfeld:
         contrast=RETRO_CONTRASTS[0],
         endpoints=config["survival"]["endpoints"]["retrospective"],
         ties=config["survival"]["ties"],
-        strata=config["survival"]["strata"],
+        design=DESIGN.as_dict(),
         code=package_code("figure_schoenfeld"),
     script:
         "../scripts/figure_schoenfeld.py"
@@ -258,7 +258,7 @@ rule figure_competing_risks:
         "../envs/myoild.yaml"
     params:
         stem=output_stem,
-        study=config["study"],
+        design=DESIGN.as_dict(),
         code=package_code("figure_competing_risks"),
     script:
         "../scripts/figure_competing_risks.py"

@@ -33,7 +33,7 @@ rule hrct_deltas:
     conda:
         "../envs/myoild.yaml"
     params:
-        study=config["study"],
+        design=DESIGN.as_dict(),
         code=package_code("hrct_deltas"),
     script:
         "../scripts/hrct_deltas.py"

@@ -29,7 +29,7 @@ rule manuscript:
     params:
         tables=config["tables"],
         bootstrap_level=config["bootstrap"]["conf_level"],
-        study=config["study"],
+        design=DESIGN.as_dict(),
         min_cell_count=config["report"]["min_cell_count"],
         code=package_code("manuscript"),
     script:

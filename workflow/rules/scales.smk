@@ -16,7 +16,7 @@ rule scales:
     resources:
         mem_mb=mem_mb_per_input_mb(25),
     params:
-        study=config["study"],
+        design=DESIGN.as_dict(),
         code=package_code("scales"),
     script:
         "../scripts/scales.py"
@@ -34,7 +34,7 @@ rule glucocorticoids:
     conda:
         "../envs/myoild.yaml"
     params:
-        study=config["study"],
+        design=DESIGN.as_dict(),
         code=package_code("glucocorticoids"),
     script:
         "../scripts/glucocorticoids.py"

@@ -21,8 +21,7 @@ rule sensitivity:
         endpoints=config["survival"]["endpoints"]["retrospective"],
         propensity=config["propensity"],
         ties=config["survival"]["ties"],
-        study=config["study"],
-        strata=config["survival"]["strata"],
+        design=DESIGN.as_dict(),
         code=package_code("sensitivity"),
     script:
         "../scripts/sensitivity.py"
@@ -50,7 +49,7 @@ rule sites:
         contrast=RETRO_CONTRASTS[0],
         endpoints=config["survival"]["endpoints"]["retrospective"],
         propensity=config["propensity"],
-        strata=config["survival"]["strata"],
+        design=DESIGN.as_dict(),
         ties=config["survival"]["ties"],
         stem=figure_stem,
         code=package_code("sites"),
@@ -75,7 +74,7 @@ rule imputation:
         endpoints=config["survival"]["endpoints"]["retrospective"],
         propensity=config["propensity"],
         missing=config["missing"],
-        strata=config["survival"]["strata"],
+        design=DESIGN.as_dict(),
         ties=config["survival"]["ties"],
         code=package_code("imputation"),
     script:

@@ -25,8 +25,7 @@ rule survival:
         contrasts=list(WEIGHTED_CONTRASTS),
         endpoints=config["survival"]["endpoints"],
         ties=config["survival"]["ties"],
-        study=config["study"],
-        strata=config["survival"]["strata"],
+        design=DESIGN.as_dict(),
         code=package_code("survival"),
     script:
         "../scripts/survival.py"

@@ -37,7 +37,7 @@ rule validate:
         input_dir=raw_input_dir(),
         results_dir=results_root,
         fingerprint=INPUT_FINGERPRINT,
-        baseline_window_days=config["study"]["baseline_window_days"],
+        baseline_window_days=DESIGN.baseline_window_days,
         code=package_code("validate"),
     script:
         "../scripts/validate.py"

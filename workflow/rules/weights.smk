@@ -19,6 +19,7 @@ rule weights:
     params:
         contrasts=list(WEIGHTED_CONTRASTS),
         propensity=config["propensity"],
+        design=DESIGN.as_dict(),
         code=package_code("weights"),
     script:
         "../scripts/weights.py"

@@ -12,6 +12,6 @@ with rule_log(snakemake.log[0]):
         pd.read_parquet(snakemake.input.adverse_events),
         pd.read_parquet(snakemake.input.analysis_set),
         pd.read_parquet(snakemake.input.patients),
-        StudyDesign.from_config(snakemake.params.study),
+        StudyDesign.from_dict(snakemake.params.design),
     )
     write_tsv(table, snakemake.output.table)

@@ -11,7 +11,7 @@ with rule_log(snakemake.log[0]):
     tables = {
         table: pd.read_parquet(snakemake.input[table], columns=columns) for table, columns in INPUT_COLUMNS.items()
     }
-    design = StudyDesign.from_config(snakemake.params.study)
+    design = StudyDesign.from_dict(snakemake.params.design)
     derivation = derive_cohort(tables, design)
     write_parquet(derivation.analysis_set, snakemake.output.analysis_set)
     write_tsv(derivation.flow, snakemake.output.flow)

@@ -3,6 +3,7 @@ stratified as the models by ``survival.strata``."""
 
 import pandas as pd
 
+from myoild.design import StudyDesign
 from myoild.figures.style import message_figure
 from myoild.figures.zph import plot_schoenfeld
 from myoild.ph_tests import schoenfeld_panels
@@ -14,7 +15,7 @@ with rule_log(snakemake.log[0]):
     weights = pd.read_parquet(snakemake.input.weights)
     data = analysis_data(pd.read_parquet(snakemake.input.analysis_set), params.contrast, weights)
     panels, notes = schoenfeld_panels(
-        data, params.contrast, params.endpoints, params.ties, "weight", tuple(params.strata)
+        data, params.contrast, params.endpoints, params.ties, "weight", StudyDesign.from_dict(params.design).strata
     )
     if panels:
         plot_schoenfeld(panels, params.stem)

@@ -9,6 +9,6 @@ from myoild.tabular import write_tsv
 
 with rule_log(snakemake.log[0]):
     table = glucocorticoid_sparing(
-        pd.read_parquet(snakemake.input.analysis_set), StudyDesign.from_config(snakemake.params.study)
+        pd.read_parquet(snakemake.input.analysis_set), StudyDesign.from_dict(snakemake.params.design)
     )
     write_tsv(table, snakemake.output.sparing)

@@ -11,7 +11,7 @@ with rule_log(snakemake.log[0]):
     deltas, exclusions = hrct_deltas(
         pd.read_parquet(snakemake.input.scores),
         pd.read_parquet(snakemake.input.analysis_set),
-        StudyDesign.from_config(snakemake.params.study),
+        StudyDesign.from_dict(snakemake.params.design),
     )
     write_tsv(deltas, snakemake.output.deltas)
     write_tsv(exclusions, snakemake.output.exclusions)

@@ -3,6 +3,7 @@ imputation); with ``missing.method: complete_case`` both tables hold only their 
 
 import pandas as pd
 
+from myoild.design import StudyDesign
 from myoild.imputation import PER_IMPUTATION_COLUMNS, mi_estimates
 from myoild.pipeline import rule_log
 from myoild.survival import MODEL_COLUMNS
@@ -14,10 +15,11 @@ with rule_log(snakemake.log[0]):
     results = []
     if params.missing["method"] == "mice":
         analysis_set = pd.read_parquet(snakemake.input.analysis_set)
-        options = WeightingOptions.from_config(params.propensity)
+        design = StudyDesign.from_dict(params.design)
+        options = WeightingOptions.from_config(params.propensity, design)
         m, seed = params.missing["imputations"], params.missing["seed"]
         results = [
-            mi_estimates(analysis_set, contrast, params.endpoints, options, m, seed, params.ties, tuple(params.strata))
+            mi_estimates(analysis_set, contrast, params.endpoints, options, m, seed, params.ties, design.strata)
             for contrast in params.contrasts
         ]
     for part, (path, columns) in enumerate(

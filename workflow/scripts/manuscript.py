@@ -16,7 +16,7 @@ with rule_log(snakemake.log[0]):
         categorical_test=snakemake.params.tables["categorical_test"],
         continuous_test=snakemake.params.tables["continuous_test"],
         bootstrap_level=snakemake.params.bootstrap_level,
-        design=StudyDesign.from_config(snakemake.params.study),
+        design=StudyDesign.from_dict(snakemake.params.design),
         disclosure=Disclosure(min_cell_count=snakemake.params.min_cell_count),
     )
     write_docx(tables, snakemake.output.docx)

@@ -11,6 +11,6 @@ with rule_log(snakemake.log[0]):
     table = scale_summary(
         pd.read_parquet(snakemake.input.visits),
         pd.read_parquet(snakemake.input.analysis_set),
-        StudyDesign.from_config(snakemake.params.study),
+        StudyDesign.from_dict(snakemake.params.design),
     )
     write_tsv(table, snakemake.output.scales)

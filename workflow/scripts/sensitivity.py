@@ -2,6 +2,7 @@
 
 import pandas as pd
 
+from myoild.design import StudyDesign
 from myoild.landmark import landmark_model_row
 from myoild.pipeline import rule_log
 from myoild.sensitivity import sensitivity_grid
@@ -11,10 +12,10 @@ from myoild.weighting import WeightingOptions
 
 with rule_log(snakemake.log[0]):
     analysis_set = pd.read_parquet(snakemake.input.analysis_set)
-    options = WeightingOptions.from_config(snakemake.params.propensity)
+    design = StudyDesign.from_dict(snakemake.params.design)
+    options = WeightingOptions.from_config(snakemake.params.propensity, design)
     contrasts, endpoints = snakemake.params.contrasts, snakemake.params.endpoints
-    landmark_days = snakemake.params.study["treatment_window_days"]
-    strata = tuple(snakemake.params.strata)
+    landmark_days, strata = design.treatment_window_days, design.strata
     write_tsv(sensitivity_grid(analysis_set, contrasts[0], endpoints, options, strata), snakemake.output.grid)
     landmark = [
         landmark_model_row(
@@ -25,7 +26,7 @@ with rule_log(snakemake.log[0]):
             landmark_days,
             snakemake.params.ties,
             strata,
-            snakemake.params.study["followup_days"],
+            design.followup_days,
         )
         for contrast in contrasts
         for endpoint in endpoints

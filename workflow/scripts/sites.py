@@ -2,6 +2,7 @@
 
 import pandas as pd
 
+from myoild.design import StudyDesign
 from myoild.figures.sites import plot_leave_one_site_out
 from myoild.figures.style import message_figure
 from myoild.pipeline import rule_log
@@ -12,8 +13,9 @@ from myoild.weighting import WeightingOptions
 with rule_log(snakemake.log[0]):
     params = snakemake.params
     analysis_set = pd.read_parquet(snakemake.input.analysis_set)
-    options = WeightingOptions.from_config(params.propensity)
-    rows = leave_one_site_out(analysis_set, params.contrast, params.endpoints, options, params.strata, params.ties)
+    design = StudyDesign.from_dict(params.design)
+    options = WeightingOptions.from_config(params.propensity, design)
+    rows = leave_one_site_out(analysis_set, params.contrast, params.endpoints, options, design.strata, params.ties)
     write_tsv(rows, snakemake.output.table)
     if rows["site_left_out"].nunique() < 2:
         message_figure("Leave one site out: the data set has one site, so there is nothing to leave out", params.stem)

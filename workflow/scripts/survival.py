@@ -8,6 +8,7 @@ from myoild.survival import survival_tables
 from myoild.tabular import read_tsv, write_tsv
 
 with rule_log(snakemake.log[0]):
+    design = StudyDesign.from_dict(snakemake.params.design)
     weights = {
         contrast: pd.read_parquet(path) for contrast, path in zip(snakemake.params.contrasts, snakemake.input.weights)
     }
@@ -17,8 +18,8 @@ with rule_log(snakemake.log[0]):
         weights,
         snakemake.params.ties,
         read_tsv(snakemake.input.diagnostics),
-        StudyDesign.from_config(snakemake.params.study),
-        tuple(snakemake.params.strata),
+        design,
+        design.strata,
     )
     write_tsv(results.models, snakemake.output.models)
     write_tsv(results.km, snakemake.output.km)

@@ -14,10 +14,11 @@ with rule_log(snakemake.log[0]):
     analysis_set = pd.read_parquet(snakemake.input.analysis_set)
     hrct_scores = pd.read_parquet(snakemake.input.hrct_scores) if "hrct_scores" in snakemake.input.keys() else None
     rules = {"categorical_test": snakemake.params.categorical_test, "continuous_test": snakemake.params.continuous_test}
-    covariates = tuple(snakemake.params.covariates)
-    design = StudyDesign.from_config(snakemake.params.study)
+    design = StudyDesign.from_dict(snakemake.params.design)
     cohort = snakemake.wildcards.cohort
-    table = table1(analysis_set, tables, cohort, hrct_scores=hrct_scores, **rules, covariates=covariates, design=design)
+    table = table1(
+        analysis_set, tables, cohort, hrct_scores=hrct_scores, **rules, covariates=design.covariates, design=design
+    )
     write_tsv(table, snakemake.output.tsv)
     disclosure = Disclosure(min_cell_count=snakemake.params.min_cell_count)
     write_text(table1_markdown(table, **rules, disclosure=disclosure, design=design), snakemake.output.md)

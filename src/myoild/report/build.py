@@ -50,7 +50,7 @@ def build_report(results_dir: Path, config: dict, versions: dict[str, str]) -> s
     counts of patients only as config ``report`` allows (``myoild.disclosure``).
     """
     disclosure = Disclosure.from_config(config.get("report"))
-    design = StudyDesign.from_config(config.get("study"))
+    design = StudyDesign.from_config(config)
     config = recorded_config(config)
     results = ResultsFolder(Path(results_dir))
     sections = [

@@ -96,7 +96,7 @@ def _endpoints(names: list[str]) -> str:
 
 
 def cohort_methods(config: dict) -> list:
-    design = StudyDesign.from_config(config.get("study"))
+    design = StudyDesign.from_config(config)
     endpoints = settings(config, "survival")["endpoints"]
     window, treatment = design.treatment_window_days, design.treatment
     comparators = ", ".join(design.comparators) or "none configured"
@@ -138,8 +138,9 @@ def balance_sentence(max_smd_after: float, sd_denominator: str = BALANCE_SD_DENO
 def weighting_sentences(config: dict) -> list[str]:
     """The propensity model, the weights, their diagnostics and the balance, from ``propensity.*``."""
     propensity = settings(config, "propensity")
-    window = StudyDesign.from_config(config.get("study")).treatment_window_days
-    covariates = ", ".join(COVARIATE_LABELS.get(name, name).format(window=window) for name in propensity["covariates"])
+    design = StudyDesign.from_config(config)
+    window = design.treatment_window_days
+    covariates = ", ".join(COVARIATE_LABELS.get(name, name).format(window=window) for name in design.covariates)
     estimand = propensity["estimand"]
     truncate = propensity["truncate_percentiles"] or []
     extreme = propensity["extreme_ps"]
@@ -203,6 +204,14 @@ def survival_methods(config: dict, bootstrap: pd.DataFrame | None) -> list:
         "shown beside them.",
         bootstrap_sentence(config, bootstrap),
     ]
+    strata = StudyDesign.from_config(config).strata
+    if strata:
+        items.insert(
+            1,
+            f"Every Cox-type model (IPTW, unadjusted, landmark, sensitivity grid, bootstrap, leave-one-site-out, "
+            f"Fine-Gray), its log-rank or score test and its proportional-hazards test is stratified by "
+            f"{', '.join(strata)}: each stratum has its own baseline hazard (R coxph(... + strata({', '.join(strata)}))).",
+        )
     return [bullet_list(items)]
 
 
@@ -245,7 +254,7 @@ def test_methods(config: dict) -> list[str]:
     """The tests used, the Table 1/2 rule written from the settings of ``tables``."""
     rules = settings(config, "tables")
     sentence = test_rule_sentence(rules["categorical_test"], rules["continuous_test"])
-    return [f"Table 1 and Table 2: {sentence}", *other_test_methods(StudyDesign.from_config(config.get("study")))]
+    return [f"Table 1 and Table 2: {sentence}", *other_test_methods(StudyDesign.from_config(config))]
 
 
 test_methods.__test__ = False  # not a pytest test, though its name starts with test_
