@@ -11,11 +11,12 @@ table (``csv.QUOTE_NONNUMERIC``), so that it reads back unchanged.
 from __future__ import annotations
 
 import csv
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 
@@ -50,6 +51,15 @@ def write_parquet(df: pd.DataFrame, path: str | Path) -> None:
 def read_parquet_tables(paths: Mapping[str, str | Path]) -> dict[str, pd.DataFrame]:
     """Read named Parquet files (e.g. the normalised tables) into a dict of DataFrames."""
     return {name: pd.read_parquet(path) for name, path in paths.items()}
+
+
+def read_patient_rows(path: str | Path, columns: Sequence[str], patient_ids: Sequence[str]) -> pd.DataFrame:
+    """The rows of ``patient_ids`` of a normalised table, in file order, with those of ``columns``
+    the file has (a stage reads no more than it uses: on a registry most rows and columns are of
+    no interest to a table of one cohort)."""
+    present = [name for name in columns if name in pq.read_schema(path).names]
+    chosen = pc.field("patient_id").isin(pa.array(list(patient_ids), pa.string()))
+    return pd.read_parquet(path, columns=present, filters=chosen)
 
 
 def write_text(text: str, path: str | Path) -> None:

@@ -123,8 +123,10 @@ def raw_tables(wildcards):
 
 
 def table1_inputs(wildcards):
-    """Table 2 (prospective) adds the baseline HRCT scores; Table 1 does not need them."""
-    inputs = {**VALIDATED, "analysis_set": ANALYSIS_SET}
+    """The tables Table 1 and Table 2 read (myoild.tables.table1.INPUT_COLUMNS); Table 2
+    (prospective) adds the baseline HRCT scores."""
+    inputs = {table: VALIDATED[table] for table in ("patients", "medications", "visits")}
+    inputs["analysis_set"] = ANALYSIS_SET
     if wildcards.cohort == "prospective":
         inputs["hrct_scores"] = f"{RESULTS}/tables/hrct_scores.parquet"
     return inputs

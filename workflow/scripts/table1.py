@@ -2,20 +2,24 @@
 
 import pandas as pd
 
-from myoild.contract import TABLES
 from myoild.design import StudyDesign
 from myoild.disclosure import Disclosure
 from myoild.pipeline import rule_log
+from myoild.scales import analysed_patients
 from myoild.tables import table1, table1_markdown
-from myoild.tabular import read_parquet_tables, write_text, write_tsv
+from myoild.tables.table1 import INPUT_COLUMNS
+from myoild.tabular import read_patient_rows, write_text, write_tsv
 
 with rule_log(snakemake.log[0]):
-    tables = read_parquet_tables({table: snakemake.input[table] for table in TABLES})
     analysis_set = pd.read_parquet(snakemake.input.analysis_set)
+    cohort = snakemake.wildcards.cohort
+    chosen = analysed_patients(analysis_set, cohort)["patient_id"]
+    tables = {
+        table: read_patient_rows(snakemake.input[table], columns, chosen) for table, columns in INPUT_COLUMNS.items()
+    }
     hrct_scores = pd.read_parquet(snakemake.input.hrct_scores) if "hrct_scores" in snakemake.input.keys() else None
     rules = {"categorical_test": snakemake.params.categorical_test, "continuous_test": snakemake.params.continuous_test}
     design = StudyDesign.from_dict(snakemake.params.design)
-    cohort = snakemake.wildcards.cohort
     table = table1(
         analysis_set, tables, cohort, hrct_scores=hrct_scores, **rules, covariates=design.covariates, design=design
     )

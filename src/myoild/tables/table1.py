@@ -126,6 +126,15 @@ _PATIENT_FLAGS = (
     "malignancy", "anti_mda5", "anti_jo1", "anti_ej", "anti_pl7", "anti_pl12",
 )  # fmt: skip
 _BASELINE_LABS = ("ck_u_l", "ldh_u_l", "ferritin_ug_l", "esr_mm_h", "crp_mg_l")
+#: The columns of the normalised tables ``patient_characteristics`` reads (and of those only the
+#: rows of the cohort's included patients).
+INPUT_COLUMNS = {
+    "patients": (
+        "patient_id", "index_date", "site", "weight_kg", "hrct_pattern", "disease_duration_months", *_PATIENT_FLAGS,
+    ),
+    "medications": ("patient_id", "drug", "start_date"),
+    "visits": ("patient_id", "visit", *_BASELINE_LABS),
+}  # fmt: skip
 
 
 #: Table rows of the propensity covariates that neither table shows by default.
