@@ -129,6 +129,14 @@ def test_no_stratum_with_both_groups_raises():
         proportional_hazards_test(data, "t", "e", "treated", strata="site")
 
 
+def test_an_empty_list_of_strata_is_no_stratification_as_for_weighted_cox():
+    data = pd.DataFrame({"t": [1, 2, 3, 4, 5, 6, 2, 3], "e": [1, 1, 0, 1, 1, 0, 1, 1]})
+    data["treated"] = [0, 0, 0, 0, 1, 1, 1, 1]
+    plain = proportional_hazards_test(data, "t", "e", "treated")
+    empty = proportional_hazards_test(data, "t", "e", "treated", strata=[])
+    assert (empty.chisq, empty.p_value, empty.stratum) == (plain.chisq, plain.p_value, None)
+
+
 def test_near_equal_times_are_merged_as_r_timefix():
     r = R["near_times"]["efron_weighted"]
     model = {"data": "ties", "ties": "efron", "weighted": True, "transform": "km"}

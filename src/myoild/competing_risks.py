@@ -89,7 +89,7 @@ def fine_gray_fields(data: pd.DataFrame, contrast: str, weighted: bool, ties: st
 
     def fit(frame: pd.DataFrame):
         return fine_gray(
-            frame, TIME, STATUS, "treated", cause=1, weights=weights, ties=ties, strata=list(strata) or None
+            frame, TIME, STATUS, "treated", cause=1, weights=weights, ties=ties, strata=list(strata)
         )
 
     fields = cox_fields(relapses, TIME, "relapse_indicator", contrast_groups(contrast), weights, ties, fit)

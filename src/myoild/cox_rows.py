@@ -119,5 +119,5 @@ def endpoint_fields(
         contrast_groups(contrast),
         weights,
         ties,
-        strata=list(strata or ()) or None,
+        strata=list(strata or ()),
     )

@@ -32,7 +32,7 @@ def _test(data: pd.DataFrame, endpoint: str, ties: str, weights: str | None, str
             "treated",
             weights=weights,
             ties=ties,
-            strata=list(strata) or None,
+            strata=list(strata),
         )
 
 

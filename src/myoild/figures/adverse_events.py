@@ -51,10 +51,16 @@ CATEGORY_HEIGHT = 0.27
 
 
 def _bars(
-    ax: plt.Axes, rows: pd.DataFrame, cohort: str, categories: list[str], y: np.ndarray, disclosure: Disclosure
+    ax: plt.Axes,
+    rows: pd.DataFrame,
+    groups: tuple[str, ...],
+    cohort: str,
+    categories: list[str],
+    y: np.ndarray,
+    disclosure: Disclosure,
 ) -> None:
-    """Each group's bars with their n/N labels, counts as ``disclosure`` shows them (module docstring)."""
-    groups = drawn_groups(rows.reset_index())
+    """Each of the cohort's ``groups``' bars with their n/N labels, counts as ``disclosure`` shows
+    them (module docstring)."""
     colours = arm_colours(groups)
     for offset, group in zip((-BAR_HEIGHT / 2, BAR_HEIGHT / 2), groups):
         group_rows = rows.xs(group, level="group").reindex(categories)
@@ -102,16 +108,16 @@ def adverse_event_figure(
             layout="constrained", squeeze=False, gridspec_kw={"width_ratios": [7, 1]},
         )  # fmt: skip
         for (bars, p_panel), cohort in zip(axes, cohorts):
-            rows = adverse_events[adverse_events["cohort"].eq(cohort)].set_index(["category", "group"])
-            _bars(bars, rows, cohort, categories, y, disclosure)
+            cohort_rows = adverse_events[adverse_events["cohort"].eq(cohort)]
+            groups = drawn_groups(cohort_rows)
+            rows = cohort_rows.set_index(["category", "group"])
+            _bars(bars, rows, groups, cohort, categories, y, disclosure)
             p_panel.sharey(bars)
-            first_group = drawn_groups(rows.reset_index())[0]
-            _p_values(p_panel, rows.xs(first_group, level="group").reindex(categories)["p_fisher"], y)
+            _p_values(p_panel, rows.xs(groups[0], level="group").reindex(categories)["p_fisher"], y)
         add_note(
             fig,
             f"Events with onset within {window_days} days of the index date; n/N: patients with an event / patients "
-            "at risk; "
-            "p: Fisher's exact test between the groups."
+            "at risk; p: Fisher's exact test between the groups."
             + (f" {disclosure.note} Bars of hidden counts are not drawn." if disclosure.note else ""),
         )
     return fig

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from myoild.design import PAPER, StudyDesign
+from myoild.design import StudyDesign
 from myoild.disclosure import Disclosure
 from myoild.manifest import recorded_config
 from myoild.report.adverse_events import adverse_events_section
@@ -16,7 +16,7 @@ from myoild.report.methods import methods_section
 from myoild.report.page import render_page
 from myoild.report.reviewer import reviewer_section
 from myoild.report.scales import scales_section
-from myoild.report.summary import summary_section
+from myoild.report.summary import compares_with_paper, summary_section
 from myoild.report.survival import hazard_ratio_section, km_section, propensity_section
 from myoild.report.validation import validation_section
 
@@ -33,7 +33,7 @@ def title(design: StudyDesign) -> str:
 
 def introduction(design: StudyDesign) -> str:
     """A reproduction of the paper for its design; its analysis applied to another one's settings."""
-    if design == PAPER:
+    if compares_with_paper(design):
         return paragraph(f"A reproduction of {PAPER_REFERENCE}: {ANALYSES}")
     return paragraph(
         f"The analysis of {PAPER_REFERENCE}, in this study's design ({design.treatment}; settings under Methods): "

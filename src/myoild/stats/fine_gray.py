@@ -138,7 +138,8 @@ def fine_gray(
 ) -> CoxResult:
     """Subdistribution hazard ratio of ``cause`` for the 0/1 ``treatment`` (Fine-Gray), one row
     per patient, with case ``weights`` (a column or one value per row, > 0), stratified by the
-    columns ``strata`` (none: one stratum), as R's ``finegray`` + ``coxph`` (module docstring).
+    columns ``strata`` (None or an empty list: one stratum), as R's ``finegray`` + ``coxph``
+    (module docstring).
 
     The fields are those of ``weighted_cox``'s result with a robust variance clustered on the
     patient: CI ``exp(log_hr +- z se)``, ``p_value`` the robust Wald test, ``logrank_p`` the

@@ -138,8 +138,8 @@ def _score_test(score: float, g: np.ndarray, info: np.ndarray) -> tuple[float, f
 
 def _stratum_numbers(df: pd.DataFrame, strata: str | list[str] | None) -> np.ndarray:
     """Each row's stratum, 0, 1, ... in the sorted order of the labels (R's ``strata()`` levels
-    that occur); all 0 without strata."""
-    if strata is None:
+    that occur); all 0 without strata (None or an empty list)."""
+    if not strata:
         return np.zeros(len(df), dtype=np.int64)
     return np.unique(strata_labels(df, strata), return_inverse=True)[1].reshape(-1)
 
@@ -173,7 +173,8 @@ def proportional_hazards_test(
     ``weights`` names a column of ``df`` or holds one case weight per row. The model is fitted
     by ``TwoGroupCox`` (a fit without events, or without a stratum in which treatment varies,
     raises ValueError; its ConvergenceWarning, e.g. for an infinite coefficient, passes through).
-    ``timefix`` merges near-equal times as R; a missing stratum label is an error.
+    ``timefix`` merges near-equal times as R; a missing stratum label is an error. An empty list
+    of strata is no stratification, as for ``weighted_cox``.
     """
     if transform not in TRANSFORMS:
         raise ValueError(f"transform must be one of {TRANSFORMS}, not {transform!r}")
@@ -182,7 +183,7 @@ def proportional_hazards_test(
     treated = binary_column(df, treatment)
     w = weight_values(df, weights)
     stratum = _stratum_numbers(df, strata)
-    model = TwoGroupCox(time, status, treated, None if strata is None else stratum, timefix=timefix)
+    model = TwoGroupCox(time, status, treated, stratum if strata else None, timefix=timefix)
     beta = float(model.fit(w, ties=ties, robust=False).coef[0])
 
     # The Cox terms at beta, from the cell totals (group, status; column) of the fit. A column is
@@ -232,7 +233,7 @@ def proportional_hazards_test(
         var=var,
         ties=ties,
         undefined=undefined,
-        stratum=None if strata is None else stratum.take(dead),
+        stratum=stratum.take(dead) if strata else None,
     )
 
 
