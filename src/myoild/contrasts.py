@@ -14,12 +14,16 @@ The first group of a contrast is coded ``treated = 1``, so a hazard ratio below 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import NamedTuple
 
 import pandas as pd
 
 from myoild.contract import ADD_ON_DRUGS, IMMUNOSUPPRESSANTS
-from myoild.design import CONVENTIONAL
+from myoild.design import CONVENTIONAL, StudyDesign
+
+#: The analysis set's columns ``contrast_patients`` reads.
+CONTRAST_COLUMNS = ("patient_id", "cohort", "included", "group", "main_agent")
 
 
 class Contrast(NamedTuple):
@@ -58,6 +62,16 @@ def contrast_groups(contrast: str) -> tuple[str, str]:
     """(first, second) group labels as written in the contrast's name."""
     parsed = parse_contrast(contrast)
     return parsed.treated, parsed.comparator
+
+
+def analysis_columns(design: StudyDesign, endpoints: Iterable[str]) -> list[str]:
+    """The analysis set's columns the analyses of a contrast read, each once: its patients
+    (``CONTRAST_COLUMNS``); each endpoint's ``<endpoint>_time_days`` and ``<endpoint>_event``, and
+    death's, the event competing with relapse; the ``design``'s propensity covariates and strata.
+    A stage reads no more (at a million patients the whole analysis set costs seconds and
+    gigabytes each time a contrast's patients are copied)."""
+    timed = [f"{endpoint}_{part}" for endpoint in (*endpoints, "death") for part in ("time_days", "event")]
+    return list(dict.fromkeys([*CONTRAST_COLUMNS, *timed, *design.covariates, *design.strata]))
 
 
 def contrast_patients(analysis_set: pd.DataFrame, contrast: str) -> pd.DataFrame:

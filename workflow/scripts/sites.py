@@ -1,19 +1,20 @@
 """Leave-one-site-out reruns of the main contrast, and their forest plot (rule sites)."""
 
-import pandas as pd
-
+from myoild.contrasts import analysis_columns
 from myoild.design import StudyDesign
 from myoild.figures.sites import plot_leave_one_site_out
 from myoild.figures.style import message_figure
 from myoild.pipeline import rule_log
-from myoild.sites import leave_one_site_out
-from myoild.tabular import read_tsv, write_tsv
+from myoild.sites import SITE, leave_one_site_out
+from myoild.tabular import read_analysis_columns, read_tsv, write_tsv
 from myoild.weighting import WeightingOptions
 
 with rule_log(snakemake.log[0]):
     params = snakemake.params
-    analysis_set = pd.read_parquet(snakemake.input.analysis_set)
     design = StudyDesign.from_dict(params.design)
+    analysis_set = read_analysis_columns(
+        snakemake.input.analysis_set, [*analysis_columns(design, params.endpoints), SITE]
+    )
     options = WeightingOptions.from_config(params.propensity, design)
     rows = leave_one_site_out(analysis_set, params.contrast, params.endpoints, options, design.strata, params.ties)
     write_tsv(rows, snakemake.output.table)

@@ -2,19 +2,24 @@
 
 import pandas as pd
 
+from myoild.contrasts import analysis_columns
 from myoild.design import StudyDesign
 from myoild.pipeline import rule_log
 from myoild.survival import survival_tables
-from myoild.tabular import read_tsv, write_tsv
+from myoild.tabular import read_analysis_columns, read_tsv, write_tsv
 
 with rule_log(snakemake.log[0]):
     design = StudyDesign.from_dict(snakemake.params.design)
+    endpoints = snakemake.params.endpoints
     weights = {
         contrast: pd.read_parquet(path) for contrast, path in zip(snakemake.params.contrasts, snakemake.input.weights)
     }
     results = survival_tables(
-        pd.read_parquet(snakemake.input.analysis_set),
-        snakemake.params.endpoints,
+        read_analysis_columns(
+            snakemake.input.analysis_set,
+            analysis_columns(design, [name for names in endpoints.values() for name in names]),
+        ),
+        endpoints,
         weights,
         snakemake.params.ties,
         read_tsv(snakemake.input.diagnostics),

@@ -1,17 +1,17 @@
 """Propensity weights, balance and diagnostics of the retrospective contrasts (rule weights)."""
 
-import pandas as pd
-
+from myoild.contrasts import analysis_columns
 from myoild.design import StudyDesign
 from myoild.pipeline import rule_log
-from myoild.tabular import write_parquet, write_tsv
+from myoild.tabular import read_analysis_columns, write_parquet, write_tsv
 from myoild.weighting import WeightingOptions, weigh_contrasts
 
 with rule_log(snakemake.log[0]):
+    design = StudyDesign.from_dict(snakemake.params.design)
     weights, balance, diagnostics = weigh_contrasts(
-        pd.read_parquet(snakemake.input.analysis_set),
+        read_analysis_columns(snakemake.input.analysis_set, analysis_columns(design, [])),
         snakemake.params.contrasts,
-        WeightingOptions.from_config(snakemake.params.propensity, StudyDesign.from_dict(snakemake.params.design)),
+        WeightingOptions.from_config(snakemake.params.propensity, design),
     )
     for contrast, path in zip(snakemake.params.contrasts, snakemake.output.weights):
         write_parquet(weights[contrast], path)

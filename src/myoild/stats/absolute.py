@@ -23,6 +23,7 @@ import pandas as pd
 
 from .columns import checked_counts
 from .km import weighted_km
+from .levels import level_codes
 from .survdata import aeq_times, checked_survival, checked_weights
 
 SURVIVAL_COLUMNS = ["time_days", "survival", "std_err", "ci_low", "ci_high"]
@@ -136,9 +137,9 @@ class GroupedRmst:
         time, event = checked_survival(time, event)
         if timefix:
             time = aeq_times(time)
-        times, time_index = np.unique(time, return_inverse=True)
+        times, time_index = level_codes(time)
         labels = np.zeros(time.size, dtype=np.int64) if group is None else np.asarray(group)
-        self.levels, codes = np.unique(labels, return_inverse=True)
+        self.levels, codes = level_codes(labels)
         self.shape = (self.levels.size, times.size)
         self.cell = codes * times.size + time_index
         self.event = event

@@ -31,6 +31,7 @@ import pandas as pd
 
 from .columns import column
 from .inference import normal_quantile
+from .levels import level_codes
 from .survdata import aeq_times, checked_survival, checked_weights, reverse_cumsum, time_order
 
 
@@ -151,7 +152,7 @@ def cumulative_incidence(
         labels = df[group]
         if labels.isna().any():
             raise ValueError(f"column {group!r} has missing values")
-        levels, inverse = np.unique(labels.to_numpy(), return_inverse=True)
+        levels, inverse = level_codes(labels.to_numpy())
         parts = [(level, inverse == k) for k, level in enumerate(levels)]
     tables = []
     for level, rows in parts:

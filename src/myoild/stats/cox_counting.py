@@ -23,6 +23,7 @@ import numpy as np
 from .columns import is_binary
 from .cox import CoxFit, _check_ties, _cluster_codes, _fit_model
 from .cox_likelihood import TwoGroupLikelihood
+from .levels import level_codes
 from .strata import stratum_codes, stratum_columns
 from .survdata import aeq_times, checked_survival, checked_weights
 
@@ -70,7 +71,7 @@ def fit_cox_counting(
     times = np.concatenate([start, stop])
     if timefix:
         times = aeq_times(times)
-    distinct, index = np.unique(times, return_inverse=True)
+    distinct, index = level_codes(times)
     n_times = distinct.size
     blocks = None
     if strata is not None:

@@ -37,6 +37,7 @@ from .columns import binary_column, weight_values
 from .competing import competing_events
 from .cox import CoxResult, cox_result
 from .cox_counting import fit_cox_counting
+from .levels import distinct, level_codes
 from .strata import strata_labels
 from .survdata import checked_weights
 
@@ -45,7 +46,8 @@ def _censoring_survival(time: np.ndarray, code: np.ndarray) -> tuple[np.ndarray,
     """The censoring times ``c_1..c_m`` and ``G`` at each (Kaplan-Meier of censoring; at a tied
     time the events leave first)."""
     censored = code == 0
-    c_times, n_censored = np.unique(time[censored], return_counts=True)
+    c_times, censored_at = level_codes(time[censored])
+    n_censored = np.bincount(censored_at, minlength=c_times.size)
     ordered = np.sort(time)
     # At risk of censoring at c: rows with time > c, and those censored at c.
     later = ordered.size - np.searchsorted(ordered, c_times, side="right")
@@ -60,7 +62,7 @@ def _expand(time: np.ndarray, code: np.ndarray, cause: int):
     ends = np.append(c_times, time.max())  # interval l is (ends[l-1], ends[l]]
     start_g = np.append(1.0, g)  # G at the start of interval l
     # A time's interval: the first l with time <= ends[l]; keep the intervals with cause events.
-    wanted = np.unique(np.searchsorted(ends, time[code == cause]))
+    wanted = distinct(np.searchsorted(ends, time[code == cause]))
     own = np.searchsorted(ends, time)
     competing = (code != 0) & (code != cause)
     later = np.searchsorted(wanted, own, side="right")  # row i extends into wanted[later[i]:]

@@ -22,6 +22,7 @@ import pandas as pd
 
 from .columns import column
 from .inference import normal_quantile
+from .levels import level_codes
 from .survdata import aeq_times, reverse_cumsum, survival_data
 
 VARIANCES = ("auto", "greenwood", "ij")
@@ -104,7 +105,7 @@ def weighted_km(
         labels = df[group]
         if labels.isna().any():
             raise ValueError(f"column {group!r} has missing values")
-        levels, codes = np.unique(labels.to_numpy(), return_inverse=True)
+        levels, codes = level_codes(labels.to_numpy())
         curves = []
         for code, level in enumerate(levels):
             rows = codes == code

@@ -21,6 +21,7 @@ import pandas as pd
 
 from .inference import chisq_p
 from .columns import column
+from .levels import level_codes
 from .strata import stratified_data, stratum_codes, strata_labels
 from .survdata import reverse_cumsum, survival_data
 
@@ -47,7 +48,7 @@ def survdiff(
 ) -> LogrankResult:
     """Log-rank test of the groups in ``group`` (any labels; sorted order, first = reference),
     stratified by ``strata`` (one label per row) when given."""
-    labels, codes = np.unique(np.asarray(group), return_inverse=True)
+    labels, codes = level_codes(group)
     k = labels.size
     data = survival_data(time, event, timefix=timefix)
     blocks = None

@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .levels import level_codes
 from .survdata import SurvivalData
 
 
@@ -72,10 +73,10 @@ def strata_labels(df: pd.DataFrame, names: str | list[str]) -> np.ndarray:
     for name in names:
         if name not in df.columns:
             raise KeyError(f"column {name!r} not in the data frame")
-        level_codes, levels = pd.factorize(df[name], sort=True)
-        if (level_codes < 0).any():
+        value_codes, levels = pd.factorize(df[name], sort=True)
+        if (value_codes < 0).any():
             raise ValueError(f"column {name!r} has missing values")
-        codes = codes * len(levels) + level_codes
+        codes = codes * len(levels) + value_codes
     return codes
 
 
@@ -85,7 +86,7 @@ def stratum_columns(
     """Each row's column (its stratum ``codes`` and distinct-time ``time_index``, of ``n_times``
     distinct times, as one number), each column's distinct-time index, and the strata's blocks."""
     key = codes.astype(np.int64) * n_times + time_index
-    distinct, column = np.unique(key, return_inverse=True)
+    distinct, column = level_codes(key)
     stratum = distinct // n_times
     starts = np.flatnonzero(np.concatenate(([True], stratum[1:] != stratum[:-1])))
     return column.reshape(-1), distinct % n_times, Blocks(starts, distinct.size)

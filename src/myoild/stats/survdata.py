@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .columns import is_binary
+from .levels import distinct as distinct_values
 
 #: R's default tolerance for ``timefix``: ``sqrt(.Machine$double.eps)``.
 TIMEFIX_TOLERANCE = float(np.sqrt(np.finfo(float).eps))
@@ -41,7 +42,7 @@ def aeq_times(time: np.ndarray, tolerance: float = TIMEFIX_TOLERANCE) -> np.ndar
     of tied neighbours. Whole-day times are never changed.
     """
     time = np.asarray(time, dtype=float)
-    distinct = np.unique(time)
+    distinct = distinct_values(time)
     cuts = _tied_runs(distinct[np.isfinite(distinct)], tolerance)
     if cuts is None:
         return time

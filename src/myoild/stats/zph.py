@@ -65,6 +65,7 @@ from .columns import binary_column, column, weight_values
 from .cox import TwoGroupCox
 from .cox_likelihood import TwoGroupLikelihood, efron_terms
 from .inference import chisq_p
+from .levels import distinct, level_codes
 from .strata import strata_labels
 from .survdata import aeq_times, reverse_cumsum
 
@@ -141,7 +142,7 @@ def _stratum_numbers(df: pd.DataFrame, strata: str | list[str] | None) -> np.nda
     that occur); all 0 without strata (None or an empty list)."""
     if not strata:
         return np.zeros(len(df), dtype=np.int64)
-    return np.unique(strata_labels(df, strata), return_inverse=True)[1].reshape(-1)
+    return level_codes(strata_labels(df, strata))[1]
 
 
 def _varying_strata_events(stratum: np.ndarray, treated: np.ndarray, status: np.ndarray) -> float:
@@ -203,7 +204,7 @@ def proportional_hazards_test(
     column_index = model.cell % n_columns  # each row's column
     column_times = np.empty(n_columns)
     column_times[column_index] = aeq_times(time) if timefix else time
-    times, time_of_column = np.unique(column_times, return_inverse=True)
+    times, time_of_column = level_codes(column_times)
     per_time = (np.bincount(time_of_column, values) for values in (rows.sum(axis=0), n_dead))
     ttimes = _transformed_times(times, *per_time, transform).take(time_of_column)
     g = np.where(n_dead > 0, ttimes - ttimes.dot(n_dead) / events, 0.0)
@@ -269,7 +270,7 @@ def zph_smooth(result: ZphResult, df: int = 4, n_points: int = 40) -> pd.DataFra
     low, high = x.min(), x.max()
     grid = np.linspace(low, high, n_points)
     table = pd.DataFrame({"x": grid, "beta": np.nan, "lower": np.nan, "upper": np.nan})
-    if np.unique(x).size < df:
+    if distinct(x).size < df:
         return table
     # Rescaled to [0, 1] (the same spline space) to keep the cubes well conditioned.
     scale = high - low
