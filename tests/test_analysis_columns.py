@@ -24,7 +24,7 @@ from myoild.sensitivity import sensitivity_grid
 from myoild.sites import SITE, leave_one_site_out
 from myoild.survival import analysis_data, survival_tables
 from myoild.synth import generate_cohort, write_cohort
-from myoild.tabular import read_analysis_columns, write_parquet
+from myoild.tabular import read_analysis_columns, read_patient_rows, write_parquet
 from myoild.validate import validate_folder
 from myoild.weighting import WeightingOptions, weigh_contrasts
 
@@ -126,3 +126,12 @@ def test_analysis_columns_name_each_column_once():
 def test_a_column_the_analysis_set_lacks_is_named(analysis_set_file):
     with pytest.raises(KeyError, match="no column 'frailty_score'"):
         read_analysis_columns(analysis_set_file, ["patient_id", "frailty_score"])
+
+
+def test_patient_rows_of_a_table_written_without_rows(tmp_path):
+    """A normalised table without rows has an untyped patient_id, which Arrow cannot filter by:
+    the reader gives its header (no rows) instead of an ArrowTypeError."""
+    path = tmp_path / "hrct_reads.parquet"
+    write_parquet(pd.DataFrame({"patient_id": pd.Series([], dtype=object), "score": pd.Series([], dtype=float)}), path)
+    read = read_patient_rows(path, ["patient_id", "score", "reader"], ["P001"])
+    assert list(read.columns) == ["patient_id", "score"] and read.empty

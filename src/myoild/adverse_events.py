@@ -24,7 +24,7 @@ import pandas as pd
 
 from myoild.contract import AE_CATEGORIES, COHORTS
 from myoild.design import PAPER, StudyDesign
-from myoild.scales import analysed_patients
+from myoild.scales import ANALYSED_PATIENT_COLUMNS, analysed_patients
 from myoild.stats.nonparametric import fisher_exact_p
 
 ANY = "any"
@@ -46,6 +46,13 @@ ADVERSE_EVENT_COLUMNS = (
 )
 ADVERSE_EVENT_EXTRAS = ("grade3plus_events", "serious_events", "led_to_discontinuation_events")
 _FLAGS = ("grade3plus", "serious", "led_to_discontinuation")
+#: What ``adverse_event_table`` and ``adverse_event_window_counts`` read (rule adverse_events, of
+#: both cohorts, so every row; only these columns): of the analysis set, who is at risk in which
+#: cohort and group; of the normalised patients, the index date the window starts from; of the
+#: normalised adverse events, each event's patient, onset, category and severity.
+ANALYSIS_COLUMNS = ANALYSED_PATIENT_COLUMNS
+PATIENT_COLUMNS = ("patient_id", "index_date")
+EVENT_COLUMNS = ("patient_id", "onset_date", "category", "ctcae_grade", "serious", "led_to_discontinuation")
 
 
 def patients_at_risk(analysis_set: pd.DataFrame) -> pd.DataFrame:

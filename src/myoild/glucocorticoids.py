@@ -21,13 +21,16 @@ from __future__ import annotations
 import pandas as pd
 
 from myoild.design import PAPER, StudyDesign
-from myoild.scales import analysed_patients, prospective_groups_and_all, with_all_group
+from myoild.scales import ANALYSED_PATIENT_COLUMNS, analysed_patients, prospective_groups_and_all, with_all_group
 from myoild.stats.nonparametric import median_quartiles, wilcoxon_signed_rank
 
 #: Derived per patient by myoild.derive (analysis set): the dose on the index date, and the dose of
 #: the last visit after baseline within the follow-up window that has one.
 START = "initial_pred_mg_day"
 LAST = "pred_last_mg_day"
+#: What ``glucocorticoid_sparing`` reads (rule glucocorticoids, of the prospective cohort's rows
+#: only): who is analysed, in which group, and the two doses.
+ANALYSIS_COLUMNS = (*ANALYSED_PATIENT_COLUMNS, START, LAST)
 #: What the start dose is, for the report and the manuscript tables.
 START_DOSE_DEFINITION = (
     "start: the prednisolone-equivalent dose on the index date (glucocorticoid episodes active that day); "

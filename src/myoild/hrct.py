@@ -21,7 +21,7 @@ import pandas as pd
 
 from myoild.contract import HRCT_FEATURES, HRCT_TIMEPOINTS, LOBES
 from myoild.design import PAPER, StudyDesign
-from myoild.scales import ALL, analysed_patients, prospective_groups_and_all, with_all_group
+from myoild.scales import ALL, ANALYSED_PATIENT_COLUMNS, analysed_patients, prospective_groups_and_all, with_all_group
 from myoild.stats.agreement import KAPPA_WEIGHTINGS, icc_absolute_agreement, weighted_kappa
 from myoild.stats.nonparametric import mann_whitney, median_quartiles, wilcoxon_signed_rank
 
@@ -56,6 +56,13 @@ EXCLUSION_REASONS = (
     "incomplete_m12_exam",
 )
 EXAM = ["patient_id", "timepoint"]
+#: What ``hrct_deltas`` reads (rule hrct_deltas): of the analysis set's prospective rows, who is
+#: analysed, in which group, and whether they died (an exclusion reason); of tables/hrct_scores.parquet,
+#: each exam's feature scores, every row (a study scores the HRCT of its prospective cohort: a few
+#: hundred rows; a data set without HRCT reads writes a table without rows whose untyped
+#: ``patient_id`` ``tabular.read_patient_rows`` cannot filter).
+ANALYSIS_COLUMNS = (*ANALYSED_PATIENT_COLUMNS, "death_event")
+SCORE_COLUMNS = ("patient_id", "timepoint", "feature", "score")
 
 
 def hrct_scores(hrct_reads: pd.DataFrame) -> pd.DataFrame:

@@ -57,7 +57,10 @@ def read_patient_rows(path: str | Path, columns: Sequence[str], patient_ids: Seq
     """The rows of ``patient_ids`` of a normalised table, in file order, with those of ``columns``
     the file has (a stage reads no more than it uses: on a registry most rows and columns are of
     no interest to a table of one cohort)."""
-    present = [name for name in columns if name in pq.read_schema(path).names]
+    schema = pq.read_schema(path)
+    present = [name for name in columns if name in schema.names]
+    if pa.types.is_null(schema.field("patient_id").type):  # written without rows: no type to filter by
+        return pd.read_parquet(path, columns=present).iloc[:0]
     chosen = pc.field("patient_id").isin(pa.array(list(patient_ids), pa.string()))
     return pd.read_parquet(path, columns=present, filters=chosen)
 

@@ -14,9 +14,15 @@ times up to start), which is what R's ``residuals(fit, "dfbeta")`` sums over ``(
 Stratified (R ``... ~ x + strata(s)``), the distinct times become (stratum, time) columns and the
 risk-set sums run within each stratum's block (``myoild.stats.strata``): a row's start and stop
 lie in its stratum's block, so the same difference counts it at risk there only.
+
+The steps after the rows (``time_columns``, ``CountingCells``, ``fit_two_group_totals``) also
+serve ``myoild.stats.fine_gray_rows``, which forms the same totals and per-cluster residual sums
+of R's ``finegray`` rows without building them.
 """
 
 from __future__ import annotations
+
+from typing import Callable, NamedTuple
 
 import numpy as np
 
@@ -24,8 +30,76 @@ from .columns import is_binary
 from .cox import CoxFit, _check_ties, _cluster_codes, _fit_model
 from .cox_likelihood import TwoGroupLikelihood
 from .levels import level_codes
-from .strata import stratum_codes, stratum_columns
+from .strata import Blocks, stratum_codes, stratum_columns
 from .survdata import aeq_times, checked_survival, checked_weights
+
+
+def time_columns(
+    times: np.ndarray, strata: np.ndarray | None = None, *, timefix: bool = True
+) -> tuple[np.ndarray, int, Blocks | None]:
+    """Each of ``times``'s column, the number of columns and the strata's blocks: a column is a
+    distinct time (merged as R's ``aeqSurv`` when ``timefix``; no blocks), or with ``strata``
+    (one integer code per time) a distinct (stratum, time) pair (``myoild.stats.strata``)."""
+    if timefix:
+        times = aeq_times(times)
+    distinct, index = level_codes(times)
+    if strata is None:
+        return index, distinct.size, None
+    index, _, blocks = stratum_columns(index, strata, distinct.size)
+    return index, blocks.size, blocks
+
+
+class CountingCells(NamedTuple):
+    """Where counting-process rows ``(start, stop]`` fall among ``TwoGroupLikelihood``'s cells
+    (group g, status e; column t), flattened as ``(2 g + e) n_columns + t``: ``stop`` holds each
+    row's cell at its stop time, ``start`` the cell of a censored row of its group at its start
+    time (module docstring)."""
+
+    start: np.ndarray
+    stop: np.ndarray
+
+    @classmethod
+    def of_rows(cls, x, event, start_column, stop_column, n_columns: int) -> CountingCells:
+        """The cells of rows in group ``x`` (0/1) with ``event`` (0/1) and their columns."""
+        stop = ((2 * x + event) * n_columns).astype(np.int64) + stop_column
+        start = (2 * x * n_columns).astype(np.int64) + start_column
+        return cls(start, stop)
+
+    def totals(self, weight: np.ndarray, size: int) -> np.ndarray:
+        """Per cell, the weight of the rows at risk from it on: each row's ``weight`` added at
+        its stop cell and taken off at its start cell."""
+        return np.bincount(self.stop, weight, size) - np.bincount(self.start, weight, size)
+
+    def residuals(self, cell_residuals: np.ndarray) -> np.ndarray:
+        """Each row's unweighted score residual (states x rows) from the residuals of the
+        cells (states x cells, ``TwoGroupLikelihood.cell_residuals``)."""
+        return cell_residuals.take(self.stop, axis=1) - cell_residuals.take(self.start, axis=1)
+
+
+def fit_two_group_totals(
+    totals: np.ndarray,
+    n_dead: np.ndarray,
+    n: float,
+    blocks: Blocks | None,
+    cluster_sums: Callable[[np.ndarray], np.ndarray],
+    *,
+    ties: str,
+    robust: bool,
+    eps: float,
+    max_iter: int,
+) -> CoxFit:
+    """The Cox fit of one 0/1 covariate from its cell ``totals`` (4 x columns, the risk-set
+    weights of ``CountingCells.totals``), deaths per column ``n_dead`` and ``n`` rows, as
+    ``fit_cox_counting``. ``cluster_sums(cell_residuals)`` turns the cells' score residuals at
+    the estimate and at beta = 0 (2 x cells) into the weighted score residuals summed within
+    each cluster (2 x clusters), from which the robust sandwich and score test are made."""
+    model = TwoGroupLikelihood(totals.reshape(4, -1), n_dead, ties, n, blocks)
+
+    def sandwich(estimate, null):
+        summed, summed_null = cluster_sums(model.cell_residuals(estimate, null))
+        return summed.dot(summed), summed_null.sum(), summed_null.dot(summed_null)
+
+    return _fit_model(model, ties, robust, sandwich, eps, max_iter)
 
 
 def fit_cox_counting(
@@ -68,33 +142,28 @@ def fit_cox_counting(
         robust = weights is not None or cluster is not None
     if not event.any():
         raise ValueError("no events: the Cox model cannot be fitted")
-    times = np.concatenate([start, stop])
-    if timefix:
-        times = aeq_times(times)
-    distinct, index = level_codes(times)
-    n_times = distinct.size
-    blocks = None
+    row_strata = None
     if strata is not None:
         row_stratum = stratum_codes(strata, n)
-        index, _, blocks = stratum_columns(index, np.concatenate([row_stratum, row_stratum]), n_times)
-        n_times = blocks.size
-    # Cells (group g, status e; distinct time) flattened as in TwoGroupCox: (2g + e) n_times + t.
-    stop_cell = ((2 * x + event) * n_times).astype(np.int64) + index[n:]
-    start_cell = (2 * x * n_times).astype(np.int64) + index[:n]
-    size = 4 * n_times
+        row_strata = np.concatenate([row_stratum, row_stratum])
+    columns, n_columns, blocks = time_columns(np.concatenate([start, stop]), row_strata, timefix=timefix)
+    cells = CountingCells.of_rows(x, event, columns[:n], columns[n:], n_columns)
     risk_weight = np.ones(n) if w is None else w
-    totals = np.bincount(stop_cell, risk_weight, size) - np.bincount(start_cell, risk_weight, size)
-    totals = totals.reshape(4, -1)
-    n_dead = np.bincount(index[n:], event, n_times)
-    model = TwoGroupLikelihood(totals, n_dead, ties, n, blocks)
+    totals = cells.totals(risk_weight, 4 * n_columns)
+    n_dead = np.bincount(columns[n:], event, n_columns)
 
-    def sandwich(estimate, null):
-        residuals = model.cell_residuals(estimate, null)
-        rows = residuals.take(stop_cell, axis=1) - residuals.take(start_cell, axis=1)
-        rows *= risk_weight
-        if codes is None:
-            return rows[0].dot(rows[0]), rows[1].sum(), rows[1].dot(rows[1])
-        summed, summed_null = (np.bincount(codes, row) for row in rows)
-        return summed.dot(summed), summed_null.sum(), summed_null.dot(summed_null)
+    def cluster_sums(cell_residuals):
+        rows = cells.residuals(cell_residuals) * risk_weight
+        return rows if codes is None else np.stack([np.bincount(codes, row) for row in rows])
 
-    return _fit_model(model, ties, robust, sandwich, eps, max_iter)
+    return fit_two_group_totals(
+        totals,
+        n_dead,
+        n,
+        blocks,
+        cluster_sums,
+        ties=ties,
+        robust=robust,
+        eps=eps,
+        max_iter=max_iter,
+    )

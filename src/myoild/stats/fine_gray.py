@@ -21,10 +21,13 @@ model of the counting-process rows estimates the subdistribution hazard of one c
   for each later interval ``l > j`` holding an event of the cause;
 - ``fgwt`` is that weight times the case weight.
 
-The Cox model is ``fit_cox_counting`` with a robust variance clustered on the patient (the rows
-one patient's expansion produced), stratified when asked (``coxph(... ~ treatment + strata(s))``
-on the same ``finegray`` rows, whose censoring curve stays the one of all rows); ``p_value`` is its robust Wald test, ``logrank_p`` the robust
-score test (R ``summary(fit)$robscore``).
+The Cox model is ``fit_cox_counting`` on these rows with a robust variance clustered on the
+patient (the rows one patient's expansion produced), stratified when asked (``coxph(... ~
+treatment + strata(s))`` on the same ``finegray`` rows, whose censoring curve stays the one of all
+rows); ``p_value`` is its robust Wald test, ``logrank_p`` the robust score test (R
+``summary(fit)$robscore``). ``fine_gray`` fits it without building the rows, from their sums
+(``myoild.stats.fine_gray_rows``: at a million patients the rows number tens of millions);
+``fine_gray_data`` builds them.
 """
 
 from __future__ import annotations
@@ -36,52 +39,9 @@ import pandas as pd
 from .columns import binary_column, weight_values
 from .competing import competing_events
 from .cox import CoxResult, cox_result
-from .cox_counting import fit_cox_counting
-from .levels import distinct, level_codes
+from .fine_gray_rows import expand, finegray_rows, fit_fine_gray_rows
 from .strata import strata_labels
 from .survdata import checked_weights
-
-
-def _censoring_survival(time: np.ndarray, code: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The censoring times ``c_1..c_m`` and ``G`` at each (Kaplan-Meier of censoring; at a tied
-    time the events leave first)."""
-    censored = code == 0
-    c_times, censored_at = level_codes(time[censored])
-    n_censored = np.bincount(censored_at, minlength=c_times.size)
-    ordered = np.sort(time)
-    # At risk of censoring at c: rows with time > c, and those censored at c.
-    later = ordered.size - np.searchsorted(ordered, c_times, side="right")
-    return c_times, np.cumprod(1.0 - n_censored / (later + n_censored))
-
-
-def _expand(time: np.ndarray, code: np.ndarray, cause: int):
-    """``finegray``'s rows ``(row, start, stop, status, weight)``, ``row`` the input row each
-    comes from; in input order, every row followed by its extensions (as R)."""
-    zero = 0.0 if time.min() > 0 else 2.0 * time.min() - 1.0
-    c_times, g = _censoring_survival(time, code)
-    ends = np.append(c_times, time.max())  # interval l is (ends[l-1], ends[l]]
-    start_g = np.append(1.0, g)  # G at the start of interval l
-    # A time's interval: the first l with time <= ends[l]; keep the intervals with cause events.
-    wanted = distinct(np.searchsorted(ends, time[code == cause]))
-    own = np.searchsorted(ends, time)
-    competing = (code != 0) & (code != cause)
-    later = np.searchsorted(wanted, own, side="right")  # row i extends into wanted[later[i]:]
-    size = 1 + np.where(competing, wanted.size - later, 0)
-    row = np.repeat(np.arange(time.size), size)
-    first = np.cumsum(size) - size  # each input row's position in the output
-    start = np.full(row.size, zero)
-    stop = time.take(row)
-    weight = np.ones(row.size)
-    stop[first[competing]] = ends.take(own[competing])
-    added = np.ones(row.size, dtype=bool)
-    added[first] = False
-    position = np.flatnonzero(added)
-    i = row.take(position)
-    interval = wanted.take(later.take(i) + position - first.take(i) - 1)
-    start[position] = ends.take(interval - 1)
-    stop[position] = ends.take(interval)
-    weight[position] = start_g.take(interval) / start_g.take(own.take(i))
-    return row, start, stop, (code.take(row) == cause).astype(float), weight
 
 
 def _case_weights(df: pd.DataFrame, weights, n: int) -> np.ndarray:
@@ -113,7 +73,7 @@ def fine_gray_data(
     weight times the case weight of ``weights``, a column or one value per row)."""
     time, codes = _events(df, duration, status, cause, timefix)
     w = _case_weights(df, weights, time.size)
-    row, start, stop, fg_status, weight = _expand(time, codes, cause)
+    row, start, stop, fg_status, weight = expand(finegray_rows(time, codes, cause))
     return pd.DataFrame(
         {
             "row": row,
@@ -158,19 +118,7 @@ def fine_gray(
                 f"no event of cause {cause} ({status} == {cause}) among the rows with "
                 f"{treatment} == {group}: the subdistribution hazard ratio is not estimable"
             )
-    row, start, stop, fg_status, weight = _expand(time, codes, cause)
-    stratum = strata_labels(df, strata).take(row) if strata else None
-    fit = fit_cox_counting(
-        start,
-        stop,
-        fg_status,
-        treated.take(row),
-        weight * w.take(row),
-        ties=ties,
-        robust=True,
-        cluster=row,
-        strata=stratum,
-        timefix=timefix,
-    )
+    stratum = strata_labels(df, strata) if strata else None
+    fit = fit_fine_gray_rows(finegray_rows(time, codes, cause), treated, w, stratum, ties=ties, timefix=timefix)
     n, events = time.size, int((codes == cause).sum())
     return cox_result(fit, conf_level, fit.robust_score_test, "robust_score", n=n, events=events)
