@@ -43,8 +43,7 @@ from myoild.contrasts import contrast_cohort
 from myoild.cox_rows import ESTIMATE_FIELDS, endpoint_fields
 from myoild.stats.cox import TIES
 from myoild.stats.propensity import ESTIMANDS
-from myoild.survival import analysis_data
-from myoild.weighting import ContrastWeights, WeightingOptions, contrast_weights
+from myoild.weighting import ContrastWeights, PropensityFit, WeightingOptions, fitted_weights, propensity_fit
 
 #: The weights axis: percentiles of the truncations (None: the weights as they are), then trimming.
 TRUNCATIONS = {"none": None, "truncate_1_99": (1.0, 99.0), "truncate_5_95": (5.0, 95.0)}
@@ -78,9 +77,15 @@ SEPARATED = "not estimable: the propensity model separates the groups (fitted sc
 
 def cell_weights(analysis_set: pd.DataFrame, contrast: str, options: WeightingOptions) -> tuple[ContrastWeights, str]:
     """``contrast_weights`` of the contrast's patients in ``analysis_set`` (all of them, or a
-    subset: trimmed, or at a landmark) and a note, empty unless its weights mean nothing: an arm
-    without patients (the weights are then empty), or a propensity model that separates."""
-    fitted = contrast_weights(analysis_set, contrast, options)
+    subset: trimmed, or at a landmark) and a note (``fitted_cell_weights``)."""
+    return fitted_cell_weights(propensity_fit(analysis_set, contrast, options.covariates), contrast, options)
+
+
+def fitted_cell_weights(fit: PropensityFit, contrast: str, options: WeightingOptions) -> tuple[ContrastWeights, str]:
+    """``fitted_weights`` of a contrast's propensity ``fit`` and a note, empty unless its weights
+    mean nothing: an arm without patients (the weights are then empty), or a propensity model
+    that separates."""
+    fitted = fitted_weights(fit, contrast, options)
     if fitted.diagnostics["not_estimable"]:
         return fitted, fitted.diagnostics["not_estimable"]
     ps = fitted.weights["ps"].to_numpy()
@@ -100,26 +105,30 @@ def _estimand_options(options: WeightingOptions, estimand: str, truncate) -> Wei
     return replace(options, estimand=estimand, stabilized=stabilized, truncate_percentiles=truncate)
 
 
-def _trimmed_set(analysis_set: pd.DataFrame, contrast: str, options: WeightingOptions) -> pd.DataFrame:
+def _trimmed_set(analysis_set: pd.DataFrame, fit: PropensityFit) -> pd.DataFrame:
     """The rows of ``analysis_set`` whose propensity score, from the contrast's model on all its
-    patients with every covariate, lies within ``TRIM_BOUNDS``."""
-    ps = contrast_weights(analysis_set, contrast, _estimand_options(options, "ATE", None)).weights
+    patients with every covariate (``fit``), lies within ``TRIM_BOUNDS``."""
+    if fit.ps is None:
+        return analysis_set.iloc[:0]
     low, high = TRIM_BOUNDS
-    kept = ps.loc[(ps["ps"] >= low) & (ps["ps"] <= high), "patient_id"]
+    kept = fit.modelled.loc[(fit.ps >= low) & (fit.ps <= high), "patient_id"]
     return analysis_set[analysis_set["patient_id"].isin(kept)]
 
 
 def _weighted_cells(analysis_set: pd.DataFrame, contrast: str, options: WeightingOptions) -> dict:
-    """(estimand, weights) -> (the cell's weighted patients, ``analysis_data``, or None when its
-    weights cannot be used; its ``cell_weights``), each built once for every endpoint and ties."""
-    trimmed = _trimmed_set(analysis_set, contrast, options)
+    """(estimand, weights) -> (the cell's weighted patients, ``myoild.survival.analysis_data``, or
+    None when its weights cannot be used; its ``cell_weights``), each built once for every endpoint and ties;
+    the propensity model fitted once on all the contrast's patients and once on the trimmed."""
+    whole = propensity_fit(analysis_set, contrast, options.covariates)
+    fits = {False: whole, True: propensity_fit(_trimmed_set(analysis_set, whole), contrast, options.covariates)}
     cells = {}
     for estimand in ESTIMANDS:
         for weighting in WEIGHTINGS:
-            patients = trimmed if weighting == TRIM else analysis_set
+            fit = fits[weighting == TRIM]
             cell_options = _estimand_options(options, estimand, TRUNCATIONS.get(weighting))
-            fitted, weights_note = cell_weights(patients, contrast, cell_options)
-            data = None if weights_note else analysis_data(patients, contrast, fitted.weights)
+            fitted, weights_note = fitted_cell_weights(fit, contrast, cell_options)
+            # analysis_data's rows: the patients the model weighted, in order, with their weights
+            data = None if weights_note else fit.modelled.assign(weight=fitted.weights["weight"].to_numpy())
             cells[estimand, weighting] = (data, fitted, weights_note)
     return cells
 

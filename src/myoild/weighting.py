@@ -27,7 +27,9 @@ import pandas as pd
 from myoild.contrasts import contrast_groups, contrast_patients
 from myoild.design import StudyDesign
 from myoild.stats.balance import BALANCE_COLUMNS
-from myoild.stats import ConvergenceWarning, balance_table, kish_ess, propensity_weights
+from myoild.stats import ConvergenceWarning, kish_ess
+from myoild.stats.balance import CovariateBalance
+from myoild.stats.propensity import propensity_scores, score_weights
 
 WEIGHT_COLUMNS = ["patient_id", "treated", "ps", "weight"]
 BALANCE_HEADER = ["contrast", *BALANCE_COLUMNS]
@@ -104,13 +106,30 @@ def _empty_arm(patients: pd.DataFrame, contrast: str) -> str | None:
     return None
 
 
-def contrast_weights(analysis_set: pd.DataFrame, contrast: str, options: WeightingOptions) -> ContrastWeights:
-    """Fit the contrast's propensity model and weights; report balance and diagnostics."""
+@dataclass(frozen=True)
+class PropensityFit:
+    """A contrast's propensity model: its patients with every covariate (``modelled``), their
+    counts (the first diagnostics), why the contrast cannot be weighted (``not_estimable``; then
+    no scores), the fitted scores ``ps``, the warnings the fit raised and the groups' covariates
+    coded for balance. One fit serves every estimand and truncation of its patients
+    (``fitted_weights``)."""
+
+    modelled: pd.DataFrame
+    counts: dict
+    not_estimable: str
+    ps: np.ndarray | None = None
+    fit_warnings: tuple[warnings.WarningMessage, ...] = ()
+    balance: CovariateBalance | None = None
+
+
+def propensity_fit(analysis_set: pd.DataFrame, contrast: str, covariates: tuple[str, ...]) -> PropensityFit:
+    """Fit the contrast's propensity model on its patients in ``analysis_set`` with every one of
+    ``covariates`` (R ``glm(treated ~ covariates, family = binomial)``)."""
     patients = contrast_patients(analysis_set, contrast)
-    covariates = list(options.covariates)
+    covariates = list(covariates)
     missing = patients[covariates].isna().any(axis=1)
     modelled = patients[~missing].reset_index(drop=True)
-    diagnostics = {
+    counts = {
         "contrast": contrast,
         "n_treated": int(modelled["treated"].sum()),
         "n_control": int((modelled["treated"] == 0).sum()),
@@ -122,40 +141,52 @@ def contrast_weights(analysis_set: pd.DataFrame, contrast: str, options: Weighti
     }
     not_estimable = _empty_arm(modelled, contrast)
     if not_estimable:
+        return PropensityFit(modelled, counts, not_estimable)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ps = propensity_scores(modelled, "treated", covariates)
+    return PropensityFit(modelled, counts, "", ps, tuple(caught), CovariateBalance(modelled, "treated", covariates))
+
+
+def fitted_weights(fit: PropensityFit, contrast: str, options: WeightingOptions) -> ContrastWeights:
+    """The weights of the ``options``' estimand and truncation from a contrast's propensity
+    ``fit``, their balance and diagnostics."""
+    diagnostics = dict(fit.counts)
+    if fit.not_estimable:
         empty = pd.DataFrame({name: pd.Series(dtype=float) for name in WEIGHT_COLUMNS})
         empty["patient_id"] = empty["patient_id"].astype(object)
         empty["treated"] = empty["treated"].astype("int64")
         diagnostics |= {name: np.nan for name in DIAGNOSTIC_FIGURES} | {
             "warnings": "",
             "failed_diagnostics": "",
-            "not_estimable": not_estimable,
+            "not_estimable": fit.not_estimable,
         }
         return ContrastWeights(weights=empty, balance=pd.DataFrame(columns=BALANCE_HEADER), diagnostics=diagnostics)
+    modelled = fit.modelled
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        fitted = propensity_weights(
-            modelled,
-            "treated",
-            covariates,
-            estimand=options.estimand,
-            stabilized=options.stabilized,
+        w = score_weights(
+            fit.ps,
+            modelled["treated"].to_numpy(),
+            options.estimand,
+            options.stabilized,
             truncate=options.truncate_percentiles,
             extreme_ps=options.extreme_ps,
             min_ess_fraction=options.min_ess_fraction,
         )
-    weights = pd.concat([modelled[["patient_id", "treated"]], fitted], axis=1)[WEIGHT_COLUMNS]
-    balance = balance_table(pd.concat([modelled, fitted[["weight"]]], axis=1), "treated", covariates, "weight")
+    caught = [*fit.fit_warnings, *caught]
+    weights = modelled[["patient_id", "treated"]].assign(ps=fit.ps, weight=w)
+    balance = fit.balance.table(w)
     balance.insert(0, "contrast", contrast)
     treated = weights["treated"].to_numpy() == 1
-    w = weights["weight"].to_numpy()
     smd = np.abs(balance["smd_weighted"].to_numpy())
     max_abs_smd = float(smd[~np.isnan(smd)].max(initial=0.0))
     model_problems = sorted({str(item.message) for item in caught if issubclass(item.category, ConvergenceWarning)})
     diagnostics |= {
         "ess_treated": kish_ess(w[treated]),
         "ess_control": kish_ess(w[~treated]),
-        "ps_min": float(np.min(weights["ps"])),
-        "ps_max": float(np.max(weights["ps"])),
+        "ps_min": float(np.min(fit.ps)),
+        "ps_max": float(np.max(fit.ps)),
         "weight_max": float(np.max(w)),
         "max_abs_smd_after": max_abs_smd,
         "warnings": " | ".join(sorted({str(item.message) for item in caught})),
@@ -163,6 +194,11 @@ def contrast_weights(analysis_set: pd.DataFrame, contrast: str, options: Weighti
         "not_estimable": "",
     }
     return ContrastWeights(weights=weights, balance=balance, diagnostics=diagnostics)
+
+
+def contrast_weights(analysis_set: pd.DataFrame, contrast: str, options: WeightingOptions) -> ContrastWeights:
+    """Fit the contrast's propensity model and weights; report balance and diagnostics."""
+    return fitted_weights(propensity_fit(analysis_set, contrast, options.covariates), contrast, options)
 
 
 def weigh_contrasts(

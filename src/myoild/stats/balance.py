@@ -83,6 +83,55 @@ BALANCE_COLUMNS = (
 )
 
 
+class CovariateBalance:
+    """The groups' covariates of ``balance_table``, coded once, and their unweighted moments:
+    ``table(weights)`` gives the balance of any weights of the same rows (one propensity model
+    serves several estimands and truncations)."""
+
+    def __init__(self, df: pd.DataFrame, treatment: str, covariates: list[str]):
+        treated = binary_column(df, treatment) == 1
+        if treated.all() or not treated.any():
+            raise ValueError(f"{treatment!r} must have both treated (1) and control (0) rows")
+        self.treated = treated
+        self.design = design_matrix(df, list(covariates), all_levels=True)
+        x = self.design.values
+        self.proportion = np.array(
+            [indicator or is_binary(values) for indicator, values in zip(self.design.categorical, x.T)]
+        )
+        self.groups = x[treated], x[~treated]
+        self.unweighted = [_moments(part, np.ones(len(part)), self.proportion) for part in self.groups]
+
+    def table(self, weights: np.ndarray | None = None, *, sd_denominator: str = "weighted") -> pd.DataFrame:
+        """``balance_table`` of the case ``weights`` (one per row; None: unweighted)."""
+        if sd_denominator not in SD_DENOMINATORS:
+            raise ValueError(f"sd_denominator must be one of {SD_DENOMINATORS}")
+        design, proportion = self.design, self.proportion
+        kinds = np.where(design.categorical, "categorical", np.where(proportion, "binary", "continuous"))
+        (m1, v1), (m0, v0) = self.unweighted
+        if weights is None:
+            (m1w, v1w), (m0w, v0w) = self.unweighted
+        else:
+            parts = weights[self.treated], weights[~self.treated]
+            (m1w, v1w), (m0w, v0w) = (_moments(x, w, proportion) for x, w in zip(self.groups, parts))
+        if sd_denominator == "unweighted":
+            v1w, v0w = v1, v0
+        table = pd.DataFrame(
+            {
+                "covariate": design.columns,
+                "variable": design.variables,
+                "level": design.levels,
+                "type": kinds,
+                "mean_treated": m1,
+                "mean_control": m0,
+                "mean_treated_w": m1w,
+                "mean_control_w": m0w,
+                "smd_unweighted": _smd(m1, m0, v1, v0),
+                "smd_weighted": _smd(m1w, m0w, v1w, v0w),
+            }
+        )
+        return table[list(BALANCE_COLUMNS)]
+
+
 def balance_table(
     df: pd.DataFrame,
     treatment: str,
@@ -94,39 +143,5 @@ def balance_table(
     """One row per covariate (per level of a categorical): unweighted and weighted means by
     group and standardised mean differences (see the module docstring). Without ``weights``
     the weighted columns repeat the unweighted ones."""
-    if sd_denominator not in SD_DENOMINATORS:
-        raise ValueError(f"sd_denominator must be one of {SD_DENOMINATORS}")
-    treated = binary_column(df, treatment) == 1
-    if treated.all() or not treated.any():
-        raise ValueError(f"{treatment!r} must have both treated (1) and control (0) rows")
-    design = design_matrix(df, list(covariates), all_levels=True)
-    x = design.values
-    proportion = np.array(
-        [indicator or is_binary(values) for indicator, values in zip(design.categorical, x.T)]
-    )
-    kinds = np.where(
-        design.categorical, "categorical", np.where(proportion, "binary", "continuous")
-    )
-    w = np.ones(len(df)) if weights is None else column(df, weights)
-    ones = np.ones(len(df))
-    m1, v1 = _moments(x[treated], ones[treated], proportion)
-    m0, v0 = _moments(x[~treated], ones[~treated], proportion)
-    m1w, v1w = _moments(x[treated], w[treated], proportion)
-    m0w, v0w = _moments(x[~treated], w[~treated], proportion)
-    if sd_denominator == "unweighted":
-        v1w, v0w = v1, v0
-    table = pd.DataFrame(
-        {
-            "covariate": design.columns,
-            "variable": design.variables,
-            "level": design.levels,
-            "type": kinds,
-            "mean_treated": m1,
-            "mean_control": m0,
-            "mean_treated_w": m1w,
-            "mean_control_w": m0w,
-            "smd_unweighted": _smd(m1, m0, v1, v0),
-            "smd_weighted": _smd(m1w, m0w, v1w, v0w),
-        }
-    )
-    return table[list(BALANCE_COLUMNS)]
+    balance = CovariateBalance(df, treatment, covariates)
+    return balance.table(None if weights is None else column(df, weights), sd_denominator=sd_denominator)

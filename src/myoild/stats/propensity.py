@@ -209,9 +209,7 @@ def logistic_regression(
         )
     aliased = np.ones(p, dtype=bool)
     aliased[kept] = False
-    return LogisticFit(
-        mu, dev, iterations, converged, aliased, gamma, information, centre[kept], scale[kept]
-    )
+    return LogisticFit(mu, dev, iterations, converged, aliased, gamma, information, centre[kept], scale[kept])
 
 
 @dataclass(frozen=True)
@@ -259,9 +257,7 @@ def propensity_model(df: pd.DataFrame, treatment: str, covariates: list[str]) ->
     )
 
 
-def weighted_percentiles(
-    values: np.ndarray, percents, counts: np.ndarray | None = None
-) -> np.ndarray:
+def weighted_percentiles(values: np.ndarray, percents, counts: np.ndarray | None = None) -> np.ndarray:
     """Percentiles of ``values`` by R's ``quantile`` type 7 (numpy's "linear"), each value
     repeated ``counts`` times (frequency counts; None: once): at the 0-based position
     ``h = (N - 1) q`` of the N sorted values, ``v[floor h] + (h - floor h) (v[floor h + 1] -
@@ -316,6 +312,46 @@ def balancing_weights(
     return weight
 
 
+def propensity_scores(df: pd.DataFrame, treatment: str, covariates: list[str]) -> np.ndarray:
+    """The fitted scores of ``propensity_model`` (as an array, without its standard errors)."""
+    return _fit(df, treatment, covariates)[2].fitted
+
+
+def score_weights(
+    ps: np.ndarray,
+    treated: np.ndarray,
+    estimand: str = "ATE",
+    stabilized: bool = False,
+    *,
+    truncate: tuple[float, float] | None = None,
+    extreme_ps: float = 0.01,
+    min_ess_fraction: float = 0.5,
+) -> np.ndarray:
+    """``balancing_weights`` of fitted scores ``ps`` for the 0/1 ``treated``, with the warnings of
+    ``propensity_weights`` (one model serves several estimands and truncations)."""
+    weight = balancing_weights(ps, treated, estimand, stabilized, truncate)
+    if ps.min() < extreme_ps or ps.max() > 1 - extreme_ps:
+        extreme = int(((ps < extreme_ps) | (ps > 1 - extreme_ps)).sum())
+        warnings.warn(
+            f"{extreme} propensity score(s) outside [{extreme_ps}, {1 - extreme_ps}]: "
+            "positivity is doubtful and weights may be extreme",
+            WeightWarning,
+            3,
+        )
+    group = np.asarray(treated).astype(np.int64)
+    size = np.bincount(group, minlength=2)
+    ess = kish_ess(weight, group)  # control, treated
+    for label, index in (("treated", 1), ("control", 0)):
+        if ess[index] < min_ess_fraction * size[index]:
+            warnings.warn(
+                f"effective sample size of the {label} group is {ess[index]:.1f} of "
+                f"{size[index]} (below {min_ess_fraction:.0%})",
+                WeightWarning,
+                3,
+            )
+    return weight
+
+
 def propensity_weights(
     df: pd.DataFrame,
     treatment: str,
@@ -335,24 +371,13 @@ def propensity_weights(
     """
     treated, _, fit = _fit(df, treatment, covariates)
     ps = fit.fitted
-    weight = balancing_weights(ps, treated, estimand, stabilized, truncate)
-    if ps.min() < extreme_ps or ps.max() > 1 - extreme_ps:
-        extreme = int(((ps < extreme_ps) | (ps > 1 - extreme_ps)).sum())
-        warnings.warn(
-            f"{extreme} propensity score(s) outside [{extreme_ps}, {1 - extreme_ps}]: "
-            "positivity is doubtful and weights may be extreme",
-            WeightWarning,
-            2,
-        )
-    group = treated.astype(np.int64)
-    size = np.bincount(group, minlength=2)
-    ess = kish_ess(weight, group)  # control, treated
-    for label, index in (("treated", 1), ("control", 0)):
-        if ess[index] < min_ess_fraction * size[index]:
-            warnings.warn(
-                f"effective sample size of the {label} group is {ess[index]:.1f} of "
-                f"{size[index]} (below {min_ess_fraction:.0%})",
-                WeightWarning,
-                2,
-            )
+    weight = score_weights(
+        ps,
+        treated,
+        estimand,
+        stabilized,
+        truncate=truncate,
+        extreme_ps=extreme_ps,
+        min_ess_fraction=min_ess_fraction,
+    )
     return pd.DataFrame(np.column_stack((ps, weight)), index=df.index, columns=_OUTPUT_COLUMNS)
