@@ -1,5 +1,6 @@
 """Bootstrap: chunking cannot change results, failures are counted, the interval covers the truth."""
 
+import io
 import json
 
 import numpy as np
@@ -7,6 +8,9 @@ import pandas as pd
 import pytest
 
 from myoild.bootstrap import (
+    CHUNK_COLUMNS,
+    Resampler,
+    _distinct_rows,
     bootstrap_chunk,
     bootstrap_summary,
     replicate_counts,
@@ -15,7 +19,15 @@ from myoild.bootstrap import (
 from myoild.contrasts import contrast_patients
 from myoild.derive import derive_cohort
 from myoild.design import PAPER
-from myoild.stats import balancing_weights, design_matrix, fit_cox, logistic_regression
+from myoild.stats import (
+    GroupedRmst,
+    TwoGroupCox,
+    balancing_weights,
+    design_matrix,
+    fit_cox,
+    logistic_regression,
+    restricted_mean,
+)
 from myoild.synth import generate_cohort, write_cohort
 from myoild.validate import validate_folder
 from myoild.weighting import WeightingOptions
@@ -221,3 +233,122 @@ def test_a_contrasts_resampling_stream_is_fixed_by_its_name(built_in):
         alone.reset_index(drop=True),
         together[together["contrast"] == "tacrolimus_vs_azathioprine"].reset_index(drop=True),
     )
+
+
+# --- what the fast replicate must keep: the stream, the values, the fits on duplicated rows ---------
+
+
+@pytest.mark.parametrize("stratify", ["treatment", "none"])
+def test_resampling_stream_is_one_multinomial_draw_per_group_in_patient_order(stratify):
+    """The resample of replicate i of stream c: numpy's multinomial from SeedSequence(seed,
+    spawn_key=(c, i)), treated patients first, then controls (or all at once), each draw given
+    to the group's patients in their order; written out here without the package."""
+    treated = np.random.default_rng(1).integers(0, 2, 40)
+    rng = np.random.default_rng(np.random.SeedSequence(9, spawn_key=(2, 5)))
+    groups = [treated == 1, treated == 0] if stratify == "treatment" else [np.ones(40, bool)]
+    expected = np.zeros(40, dtype=np.int64)
+    for rows in groups:
+        expected[rows] = rng.multinomial(rows.sum(), np.full(rows.sum(), 1.0 / rows.sum()))
+    drawn = Resampler(treated, stratify).counts(9, 2, 5)
+    assert drawn.dtype == float and np.array_equal(drawn, expected)
+    assert np.array_equal(replicate_counts(treated, 9, 2, 5, stratify), expected)
+
+
+def test_distinct_rows_number_equal_rows_alike_in_order_of_first_appearance():
+    rows = np.random.default_rng(2).integers(0, 3, (300, 4)).astype(float)
+    rows[:, 1] /= 7.0  # not whole numbers
+    codes, first = _distinct_rows(rows)
+    distinct, inverse = np.unique(rows, axis=0, return_inverse=True)
+    assert codes.max() + 1 == len(distinct) == len(first)
+    same = inverse.ravel()[:, None] == inverse.ravel()[None, :]
+    assert np.array_equal(codes[:, None] == codes[None, :], same)  # equal rows, equal codes
+    assert np.array_equal(codes[first], np.arange(len(first)))  # first rows numbered 0, 1, ...
+    assert all(codes[: first[k]].max(initial=-1) < k for k in range(len(first)))  # ...at first sight
+    assert np.array_equal(rows[first][codes], rows)
+
+
+@pytest.mark.parametrize("strata", [None, "site"])
+def test_cox_and_rmst_of_shared_tables_equal_their_own_fits(strata):
+    """A replicate tabulates the counts and weights x counts once per endpoint; the Cox model
+    and each arm's RMST from those tables are ``fit(weights, counts)`` and ``rmst(weights,
+    counts)`` (the unweighted RMST exactly: sums of whole numbers)."""
+    rng = np.random.default_rng(4)
+    n = 300
+    time = rng.integers(1, 60, n).astype(float)
+    event = (rng.random(n) < 0.4).astype(float)
+    treated = rng.integers(0, 2, n)
+    labels = rng.integers(0, 3, n) if strata else None
+    weight, counts = rng.uniform(0.5, 4, n), rng.poisson(1.0, n).astype(float)
+    cox = TwoGroupCox(time, event, treated, strata=labels)
+    rmst = GroupedRmst(time, event, 45, treated)
+    rows, totals = cox.tabulate(counts), cox.tabulate(weight * counts)
+    shared = cox.fit_tables(totals, rows, ties="efron")
+    own = cox.fit(weight, counts, ties="efron", robust=False)
+    assert shared.coef[0] == own.coef[0] and shared.var[0, 0] == own.var[0, 0] and shared.loglik == own.loglik
+    np.testing.assert_allclose(rmst.rmst_of_table(cox.by_time(totals)), rmst.rmst(weight, counts), rtol=1e-14)
+    assert np.array_equal(rmst.rmst_of_table(cox.by_time(rows)), rmst.rmst(None, counts))
+
+
+def test_replicate_rmsts_and_hazard_ratio_are_those_of_the_duplicated_rows(built_in):
+    """The whole replicate (propensity model on the distinct rows, stabilised truncated weights,
+    Cox model stratified by sex, RMSTs from the Cox model's tables) against the procedure run on
+    the duplicated patients with the plain functions."""
+    analysis_set, _ = built_in
+    options = WeightingOptions(covariates=OPTIONS.covariates, stabilized=True, truncate_percentiles=(1.0, 99.0))
+    chunk = bootstrap_chunk(
+        analysis_set, MAIN, ["death", "relapse"], options, replicates=range(2, 3), seed=7, strata=("sex",)
+    ).set_index("endpoint")
+    patients = contrast_patients(analysis_set, MAIN[0])
+    treated = patients["treated"].to_numpy()
+    rows = np.repeat(np.arange(len(patients)), replicate_counts(treated, 7, 0, 2, "treatment"))
+    sample = patients.take(rows).reset_index(drop=True)
+    ps = logistic_regression(design_matrix(patients, list(OPTIONS.covariates)).values[rows], treated[rows]).fitted
+    sample["w"] = balancing_weights(ps, treated[rows], stabilized=True, truncate=(1.0, 99.0))
+    for endpoint in ("death", "relapse"):
+        time, event = f"{endpoint}_time_days", f"{endpoint}_event"
+        cox = fit_cox(
+            sample[time].to_numpy(float),
+            sample[event].to_numpy(float),
+            sample["treated"],
+            sample["w"],
+            robust=False,
+            strata=sample["sex"].to_numpy(),
+        )
+        assert chunk.at[endpoint, "log_hr"] == pytest.approx(cox.coef[0], rel=1e-10)
+        for weights, kind in (("w", "weighted"), (None, "unweighted")):
+            reference = restricted_mean(sample, time, event, weights, group="treated", horizon=PAPER.followup_days)
+            reference = reference.set_index("treated")["rmst"]
+            for arm, level in (("treated", 1), ("control", 0)):
+                assert chunk.at[endpoint, f"rmst_{arm}_{kind}"] == pytest.approx(reference[level], rel=1e-12)
+
+
+#: Chunk rows of the code before the replicate was computed from distinct rows and shared tables
+#: (commit 26fcf43): built-in cohort, seed 11, stabilised weights truncated at 1/99 %, Cox
+#: stratified by sex; contrasts tacrolimus_vs_<second column>.
+BEFORE = """\
+0,conventional,death,-1.0843620355386905,ok,354.0965488448972,324.14911001180553,354.40095628964843,325.8754634470958
+0,conventional,relapse,-0.3574211120751229,ok,260.94841386434945,224.33137939933513,258.9123225329878,230.11991083376859
+1,conventional,death,-1.532704578357665,ok,355.75308467822316,328.40321716894584,351.6234087257447,332.309008066251
+1,conventional,relapse,-0.7199040949547235,ok,297.0440154130243,226.28473602976,298.32168809887503,228.55189964956463
+0,azathioprine,death,,no_event_in_a_group,340.2276563408053,365.0,341.22764544863367,365.0
+0,azathioprine,relapse,-1.2172407395973406,ok,291.1027508313607,203.11308158367927,285.00165945200985,201.46666666666664
+1,azathioprine,death,-0.22974621838316467,ok,350.894275094902,362.0374228335337,350.08394015622923,361.8666666666667
+1,azathioprine,relapse,-0.6504166989714497,ok,267.1905767295385,227.37396692690652,264.6038861091406,222.33333333333337
+"""
+
+
+def test_chunk_keeps_the_values_of_the_code_before_it_was_sped_up(built_in):
+    """Same resamples, statuses and unweighted RMSTs (sums of whole numbers); log HRs and weighted
+    RMSTs to 1e-12 (the propensity model sums over distinct rows, in another order)."""
+    analysis_set, _ = built_in
+    options = WeightingOptions(covariates=OPTIONS.covariates, stabilized=True, truncate_percentiles=(1.0, 99.0))
+    contrasts = ["tacrolimus_vs_conventional", "tacrolimus_vs_azathioprine"]
+    chunk = bootstrap_chunk(
+        analysis_set, contrasts, ["death", "relapse"], options, replicates=range(2), seed=11, strata=("sex",)
+    )
+    before = pd.read_csv(io.StringIO(BEFORE), names=CHUNK_COLUMNS, float_precision="round_trip")
+    before["contrast"] = "tacrolimus_vs_" + before["contrast"]
+    exact = ["replicate", "contrast", "endpoint", "status", "rmst_treated_unweighted", "rmst_control_unweighted"]
+    pd.testing.assert_frame_equal(chunk[exact], before[exact], check_exact=True)
+    close = ["log_hr", "rmst_treated_weighted", "rmst_control_weighted"]
+    pd.testing.assert_frame_equal(chunk[close], before[close], check_exact=False, rtol=1e-12, atol=0)

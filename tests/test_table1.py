@@ -244,26 +244,29 @@ def test_added_propensity_covariates_and_sites_get_rows():
 
 
 def test_table1_of_only_the_cohorts_rows_and_read_columns_is_the_same(tmp_path):
-    """The table1 job reads only the cohort's included patients and ``INPUT_COLUMNS`` of the
+    """The table1 job reads only the cohort's rows and ``ANALYSIS_COLUMNS`` of the analysis set
+    (``tabular.read_analysis_columns``), its included patients and ``INPUT_COLUMNS`` of the
     normalised tables (``tabular.read_patient_rows``): the tables are the same as from all of them."""
     from myoild.derive import derive_cohort
     from myoild.scales import analysed_patients
     from myoild.synth import generate_cohort, write_cohort
-    from myoild.tables.table1 import INPUT_COLUMNS
-    from myoild.tabular import read_patient_rows, write_parquet
+    from myoild.tables.table1 import ANALYSIS_COLUMNS, INPUT_COLUMNS
+    from myoild.tabular import read_analysis_columns, read_patient_rows, write_parquet
     from myoild.validate import validate_folder
 
     write_cohort(generate_cohort(seed=3, n_retrospective=80, n_prospective=30), tmp_path / "raw")
     tables = validate_folder(tmp_path / "raw").tables
     analysis_set = derive_cohort(tables).analysis_set
-    for name, table in tables.items():
+    for name, table in {**tables, "analysis_set": analysis_set}.items():
         write_parquet(table, tmp_path / f"{name}.parquet")
     for cohort in ("retrospective", "prospective"):
         chosen = analysed_patients(analysis_set, cohort)["patient_id"]
         read = {name: read_patient_rows(tmp_path / f"{name}.parquet", columns, chosen) for name, columns in INPUT_COLUMNS.items()}
         assert len(read["patients"]) == len(chosen) and set(read["visits"].columns) <= set(INPUT_COLUMNS["visits"])
         covariates = ("age_years", "anti_mda5", "weight_kg", "site", "baseline_ferritin_ug_l")
+        cohort_rows = read_analysis_columns(tmp_path / "analysis_set.parquet", ANALYSIS_COLUMNS, cohort)
+        assert set(cohort_rows["cohort"]) == {cohort}
         pd.testing.assert_frame_equal(
-            table1(analysis_set, read, cohort, covariates=covariates), table1(analysis_set, tables, cohort, covariates=covariates)
+            table1(cohort_rows, read, cohort, covariates=covariates), table1(analysis_set, tables, cohort, covariates=covariates)
         )
     assert len(read_patient_rows(tmp_path / "visits.parquet", ["patient_id"], [])) == 0

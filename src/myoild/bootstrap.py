@@ -17,6 +17,12 @@ failure counts by reason. A contrast with no patient in one group fails every re
 A replicate is computed from how often each patient is drawn (frequency counts), on the
 contrast's patients coded and sorted once: the propensity model, weights and Cox model with
 counts equal their fits on the duplicated rows (``myoild.stats``), without making those rows.
+The propensity model is fitted to the distinct (covariates, treatment) rows the resample draws,
+each with its count (identical rows add identical terms to its sums), and each endpoint's Cox
+model and RMSTs read one table of the counts and one of the weights x counts. Compared with
+fitting every patient's row, the resamples, statuses and unweighted RMSTs are the same and the
+log HRs and weighted RMSTs equal to rounding (about 1e-14 relative at a million patients: the
+sums run in another order; more where a fit is ill-conditioned, e.g. an infinite log HR).
 """
 
 from __future__ import annotations
@@ -74,23 +80,56 @@ def contrast_stream(contrast: str) -> int:
     return 0 if parsed.comparator_agent is None else 1 + STREAM_COMPARATORS.index(parsed.comparator_agent)
 
 
+class Resampler:
+    """The strata a contrast's patients are resampled within (``STRATA``), found once: each
+    replicate then draws how often each patient is drawn (multinomial, equal probabilities; the
+    treated first, then the controls, or all patients at once)."""
+
+    def __init__(self, treated: np.ndarray, stratify: str):
+        if stratify not in STRATA:
+            raise ValueError(f"stratify must be one of {STRATA}, not {stratify!r}")
+        groups = (treated == 1, treated == 0) if stratify == "treatment" else (np.ones(treated.size, bool),)
+        self.size = treated.size
+        #: each non-empty stratum's rows and their probabilities
+        self.strata = [(rows, np.full(rows.size, 1.0 / rows.size)) for rows in map(np.flatnonzero, groups) if rows.size]
+
+    def counts(self, seed: int, contrast_number: int, replicate: int) -> np.ndarray:
+        """How often each patient is drawn in ``replicate`` of stream ``contrast_number``, as
+        floats (whole numbers), the type the fits take."""
+        rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(contrast_number, replicate)))
+        counts = np.zeros(self.size)
+        for rows, probabilities in self.strata:
+            counts[rows] = rng.multinomial(rows.size, probabilities)
+        return counts
+
+
 def replicate_counts(treated: np.ndarray, seed: int, contrast_number: int, replicate: int, stratify: str) -> np.ndarray:
     """How often each patient is drawn in one replicate (multinomial, equal probabilities)."""
-    if stratify not in STRATA:
-        raise ValueError(f"stratify must be one of {STRATA}, not {stratify!r}")
-    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(contrast_number, replicate)))
-    counts = np.zeros(treated.size, dtype=np.int64)
-    strata = (treated == 1, treated == 0) if stratify == "treatment" else (np.ones(treated.size, bool),)
-    for rows in strata:
-        size = int(rows.sum())
-        if size:
-            counts[rows] = rng.multinomial(size, np.full(size, 1.0 / size))
-    return counts
+    return Resampler(treated, stratify).counts(seed, contrast_number, replicate).astype(np.int64)
+
+
+def _distinct_rows(columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's number among the distinct rows of ``columns`` (numbered in order of first
+    appearance) and the first row of each; by hashing, column by column (``np.unique(axis=0)``
+    sorts: 4 s at a million rows of eight columns, this 0.3 s)."""
+    codes = np.zeros(columns.shape[0], dtype=np.int64)
+    for column in columns.T:
+        values, levels = pd.factorize(column)
+        codes = pd.factorize(codes * levels.size + values)[0]  # renumbered: stays below n
+    # A code's first row is where the running maximum of the codes reaches it.
+    first = np.flatnonzero(np.diff(np.maximum.accumulate(codes), prepend=-1))
+    return codes, first
 
 
 class _Contrast:
     """A contrast's arrays, coded and sorted once and reused by every replicate: a replicate
-    changes only how often each patient counts (frequency counts), never the order."""
+    changes only how often each patient counts (frequency counts), never the order.
+
+    The propensity model is fitted to the contrast's distinct (covariates, treatment) rows, each
+    counted as often as the resample draws its patients: identical rows add identical terms to
+    every sum of the fit, so this is the fit on the patients' rows (up to the order of the
+    floating-point sums), on a few times fewer rows (178,000 distinct rows among the million
+    patients of the registry-scale test cohort)."""
 
     def __init__(
         self,
@@ -100,62 +139,75 @@ class _Contrast:
         options: WeightingOptions,
         horizon_days: int = PAPER.followup_days,
         strata: tuple[str, ...] = (),
+        stratify: str = "treatment",
     ):
         patients = contrast_patients(analysis_set, contrast)
         patients = patients[~patients[list(options.covariates)].isna().any(axis=1)].reset_index(drop=True)
         self.treated = patients["treated"].to_numpy()
+        self.resampler = Resampler(self.treated, stratify)
         self.endpoints = list(endpoints)
         self.both_groups = 0 < self.treated.sum() < self.treated.size
         self.outcomes = {}
         self.options = options
         if not self.both_groups:
             return
-        self.design = design_matrix(patients, list(options.covariates)).values
+        design = design_matrix(patients, list(options.covariates)).values
+        #: each patient's distinct (covariates, treatment) row, and those rows
+        self.distinct, first = _distinct_rows(np.column_stack((design, self.treated)))
+        self.distinct_design, self.distinct_treated = design.take(first, axis=0), self.treated.take(first)
+        labels = strata_labels(patients, list(strata)) if strata else None  # as the main analysis
         for endpoint in endpoints:
             time = patients[f"{endpoint}_time_days"].to_numpy(float)
             event = patients[f"{endpoint}_event"].to_numpy(float)
-            # The Cox model sorted once; deaths by group, to find a resample without any.
-            deaths = (event * self.treated, event * (1 - self.treated))
             rmst = GroupedRmst(time, event, horizon_days, self.treated)  # levels 0 (control), 1 (treated)
-            labels = strata_labels(patients, list(strata)) if strata else None  # as the main analysis
-            cox = TwoGroupCox(time, event, self.treated, strata=labels)
-            self.outcomes[endpoint] = (cox, deaths, rmst)
+            self.outcomes[endpoint] = (TwoGroupCox(time, event, self.treated, strata=labels), rmst)
 
 
 def _propensity_weights(data: _Contrast, counts: np.ndarray) -> tuple[np.ndarray | None, str]:
-    """The resample's weights, or None with the reason the propensity model failed."""
+    """The resample's weights, or None with the reason the propensity model failed. The model and
+    the weights are those of the distinct rows the resample draws, each with its count; a patient
+    not drawn weighs 0 (it counts 0 times: the fits leave it out)."""
+    count = np.bincount(data.distinct, counts, data.distinct_treated.size)
+    drawn = np.flatnonzero(count)
+    count, treated = count.take(drawn), data.distinct_treated.take(drawn)
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         try:
-            fit = logistic_regression(data.design, data.treated, counts=counts)
+            fit = logistic_regression(data.distinct_design.take(drawn, axis=0), treated, counts=count)
         except ConvergenceWarning as warning:
             return None, "propensity_separation" if "separation" in str(warning) else "propensity_not_converged"
     options = data.options
-    weight = balancing_weights(
-        fit.fitted, data.treated, options.estimand, options.stabilized, options.truncate_percentiles, counts=counts
+    weight = np.zeros(data.distinct_treated.size)
+    weight[drawn] = balancing_weights(
+        fit.fitted, treated, options.estimand, options.stabilized, options.truncate_percentiles, counts=count
     )
-    return weight, "ok"
+    return weight.take(data.distinct), "ok"
 
 
 def _replicate(data: _Contrast, counts: np.ndarray, ties: str) -> dict[str, tuple]:
     """The procedure refitted on the resample: each fit takes the counts as frequency counts,
     which gives exactly the fit on the duplicated rows (logistic_regression, fit_cox). Per
-    endpoint: (log HR, status, *RMST_COLUMNS); the unweighted RMST needs no propensity model."""
+    endpoint: (log HR, status, *RMST_COLUMNS); the unweighted RMST needs no propensity model.
+    An endpoint's Cox model and RMSTs share its tables of the counts and of the weights x counts
+    (``TwoGroupCox.tabulate``): two ``bincount`` over the patients."""
     if not data.both_groups:
         return {endpoint: (np.nan, "no_patients_in_a_group", *[np.nan] * 4) for endpoint in data.endpoints}
-    counts = counts.astype(float)
     weight, status = _propensity_weights(data, counts)
+    weighted = None if weight is None else weight * counts
     results = {}
-    for endpoint, (model, (deaths_treated, deaths_control), rmst) in data.outcomes.items():
-        control, treated = rmst.rmst(None, counts)
-        weighted = rmst.rmst(weight, counts)[::-1] if weight is not None else (np.nan, np.nan)
-        log_hr, outcome = np.nan, status
-        if weight is not None and (counts.dot(deaths_treated) == 0 or counts.dot(deaths_control) == 0):
-            outcome = "no_event_in_a_group"
-        elif weight is not None:
-            cox = model.fit(weight, counts, ties=ties, robust=False)
-            log_hr, outcome = (float(cox.coef[0]), "ok") if cox.converged else (np.nan, "cox_not_converged")
-        results[endpoint] = (log_hr, outcome, *weighted, treated, control)
+    for endpoint, (model, rmst) in data.outcomes.items():
+        rows = model.tabulate(counts)  # rows 1 and 3: the control and the treated deaths
+        control, treated = rmst.rmst_of_table(model.by_time(rows))
+        log_hr, outcome, arms = np.nan, status, (np.nan, np.nan)
+        if weighted is not None:
+            totals = model.tabulate(weighted)
+            arms = rmst.rmst_of_table(model.by_time(totals))[::-1]
+            if not (rows[1].any() and rows[3].any()):
+                outcome = "no_event_in_a_group"
+            else:
+                cox = model.fit_tables(totals, rows, ties=ties)
+                log_hr, outcome = (float(cox.coef[0]), "ok") if cox.converged else (np.nan, "cox_not_converged")
+        results[endpoint] = (log_hr, outcome, *arms, treated, control)
     return results
 
 
@@ -177,10 +229,10 @@ def bootstrap_chunk(
     endpoint (``CHUNK_COLUMNS``)."""
     rows = []
     for contrast in contrasts:
-        data = _Contrast(analysis_set, contrast, endpoints, options, horizon_days, strata)
+        data = _Contrast(analysis_set, contrast, endpoints, options, horizon_days, strata, stratify)
         number = contrast_stream(contrast)
         for replicate in replicates:
-            counts = replicate_counts(data.treated, seed, number, replicate, stratify)
+            counts = data.resampler.counts(seed, number, replicate)
             for endpoint, values in _replicate(data, counts, ties).items():
                 rows.append((replicate, contrast, endpoint, *values))
     return pd.DataFrame(rows, columns=CHUNK_COLUMNS)

@@ -14,7 +14,7 @@ rule scales:
     conda:
         "../envs/myoild.yaml"
     resources:
-        mem_mb=mem_mb_per_input_mb(25),
+        mem_mb=mem_mb_per_input_mb(5),
     params:
         design=DESIGN.as_dict(),
         code=package_code("scales"),

@@ -20,7 +20,7 @@ rule survival:
     conda:
         "../envs/myoild.yaml"
     resources:
-        mem_mb=mem_mb_per_input_mb(150),
+        mem_mb=mem_mb_per_input_mb(30),
     params:
         contrasts=list(WEIGHTED_CONTRASTS),
         endpoints=config["survival"]["endpoints"],

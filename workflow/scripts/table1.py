@@ -7,12 +7,12 @@ from myoild.disclosure import Disclosure
 from myoild.pipeline import rule_log
 from myoild.scales import analysed_patients
 from myoild.tables import table1, table1_markdown
-from myoild.tables.table1 import INPUT_COLUMNS
-from myoild.tabular import read_patient_rows, write_text, write_tsv
+from myoild.tables.table1 import ANALYSIS_COLUMNS, INPUT_COLUMNS
+from myoild.tabular import read_analysis_columns, read_patient_rows, write_text, write_tsv
 
 with rule_log(snakemake.log[0]):
-    analysis_set = pd.read_parquet(snakemake.input.analysis_set)
     cohort = snakemake.wildcards.cohort
+    analysis_set = read_analysis_columns(snakemake.input.analysis_set, ANALYSIS_COLUMNS, cohort)
     chosen = analysed_patients(analysis_set, cohort)["patient_id"]
     tables = {
         table: read_patient_rows(snakemake.input[table], columns, chosen) for table, columns in INPUT_COLUMNS.items()

@@ -126,7 +126,7 @@ def restricted_mean(
 class GroupedRmst:
     """Restricted mean survival time to ``horizon`` per group of one data set, for many weightings
     of it (bootstrap replicates): what ``restricted_mean`` gives, with the rows tabulated by
-    (group, distinct time) once, so that each call costs two ``bincount`` over the rows.
+    (group, status, distinct time) once, so that each call costs one ``bincount`` over the rows.
 
     Near-equal times are merged over the whole data (``timefix``, as ``survfit``). A group's
     curve stays flat after its last time, as R's ``rmean`` extends it to the horizon.
@@ -137,28 +137,34 @@ class GroupedRmst:
         time, event = checked_survival(time, event)
         if timefix:
             time = aeq_times(time)
-        times, time_index = level_codes(time)
+        #: the distinct times (after timefix)
+        self.times, time_index = level_codes(time)
         labels = np.zeros(time.size, dtype=np.int64) if group is None else np.asarray(group)
         self.levels, codes = level_codes(labels)
-        self.shape = (self.levels.size, times.size)
-        self.cell = codes * times.size + time_index
-        self.event = event
+        #: each row's cell: (2 group + status) n_times + its distinct time's index
+        self.cell = (2 * codes + event.astype(np.int64)) * self.times.size + time_index
         #: S before the first time is 1; the value after time j holds up to the next time or the horizon.
-        self.lead = min(times[0], horizon)
-        self.width = np.diff(np.minimum(np.append(times, horizon), horizon))
+        self.lead = min(self.times[0], horizon)
+        self.width = np.diff(np.minimum(np.append(self.times, horizon), horizon))
 
     def rmst(self, weight=None, counts=None) -> np.ndarray:
         """Each group's RMST (in the order of ``levels``) with case ``weight`` and frequency
         ``counts`` (row i stands for ``counts[i]`` identical rows, 0 allowed, as ``fit_cox``
         takes them: the RMST of the duplicated rows)."""
-        n = self.event.size
+        n = self.cell.size
         w = np.ones(n) if weight is None else checked_weights(weight, n)
         if counts is not None:
             w = w * checked_counts(counts, n)
-        size = self.shape[0] * self.shape[1]
-        entering = np.bincount(self.cell, w, size).reshape(self.shape)
-        deaths = np.bincount(self.cell, w * self.event, size).reshape(self.shape)
-        at_risk = np.cumsum(entering[:, ::-1], axis=1)[:, ::-1]
+        size = 2 * self.levels.size * self.times.size
+        return self.rmst_of_table(np.bincount(self.cell, w, size).reshape(-1, self.times.size))
+
+    def rmst_of_table(self, table: np.ndarray) -> np.ndarray:
+        """Each group's RMST from the rows' weights (case weight times frequency count) summed
+        per cell: row ``2 group + status`` (0 censored, 1 death), column the distinct time (of
+        ``times``), the layout of ``TwoGroupCox.tabulate`` with groups 0 and 1 (``by_time`` when
+        stratified), so that a bootstrap replicate's Cox model and RMST share one table."""
+        deaths = table[1::2]
+        at_risk = np.cumsum((table[::2] + deaths)[:, ::-1], axis=1)[:, ::-1]
         with np.errstate(invalid="ignore", divide="ignore"):
             hazard = np.where(deaths > 0, deaths / at_risk, 0.0)
         return self.lead + np.cumprod(1.0 - hazard, axis=1) @ self.width

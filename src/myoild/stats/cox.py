@@ -201,15 +201,44 @@ class TwoGroupCox:
         n, n_times = time.size, times.size
         index = np.empty(n, dtype=np.int64)
         index[order] = time_index
+        #: the distinct times (after timefix); stratified, each column's index among them and
         #: the strata's blocks of columns (None: unstratified)
-        self.strata = None
+        self.times, self.column_time, self.strata = times, None, None
         if strata is not None:
-            index, _, self.strata = stratum_columns(index, stratum_codes(strata, n), n_times)
+            index, self.column_time, self.strata = stratum_columns(index, stratum_codes(strata, n), n_times)
             n_times = self.strata.size
         #: each row's cell: (2 group + status) n_times + its distinct time's (column's) index
         self.cell = ((2 * x + event) * n_times).astype(np.int64) + index
         self.n_times = n_times
         self.n = n
+
+    def tabulate(self, values=None) -> np.ndarray:
+        """The sum of ``values`` (one per row; None: 1) over each cell's rows, in row order:
+        4 x ``n_times``, row ``2 group + status``."""
+        return np.bincount(self.cell, values, 4 * self.n_times).reshape(4, -1)
+
+    def by_time(self, table: np.ndarray) -> np.ndarray:
+        """A ``tabulate`` table summed over the strata: 4 x distinct times (``times``)."""
+        if self.column_time is None:
+            return table
+        return np.stack([np.bincount(self.column_time, row, self.times.size) for row in table])
+
+    def _likelihood(self, totals: np.ndarray, rows: np.ndarray, ties: str) -> TwoGroupLikelihood:
+        """The partial likelihood of the cell tables: ``totals`` of ``c w``, ``rows`` of ``c``."""
+        n_dead = rows[1] + rows[3]
+        if not n_dead.any():
+            raise ValueError("no events: the Cox model cannot be fitted")
+        return TwoGroupLikelihood(totals, n_dead, ties, rows.sum(), self.strata)
+
+    def fit_tables(
+        self, totals: np.ndarray, rows: np.ndarray, *, ties: str = "efron", eps: float = 1e-9, max_iter: int = 20
+    ) -> CoxFit:
+        """The model-based fit (R ``robust = FALSE``) from the cell tables ``totals =
+        tabulate(weights * counts)`` and ``rows = tabulate(counts)``: ``fit(weights, counts,
+        robust=False)``, for a caller that has checked the weights and counts and shares their
+        products among several fits (a bootstrap replicate's endpoints)."""
+        _check_ties(ties)
+        return _fit_model(self._likelihood(totals, rows, ties), ties, False, None, eps, max_iter)
 
     def fit(
         self,
@@ -225,7 +254,7 @@ class TwoGroupCox:
         """The Cox fit with case ``weights`` (> 0) and frequency ``counts`` (whole numbers >= 0;
         see ``fit_cox``)."""
         _check_ties(ties)
-        n, size = self.n, 4 * self.n_times
+        n = self.n
         w = None if weights is None else checked_weights(weights, n, positive=True)
         c = None if counts is None else checked_counts(counts, n)
         codes = _cluster_codes(cluster, n)
@@ -235,21 +264,15 @@ class TwoGroupCox:
             risk_weight = c
         else:
             risk_weight = w if c is None else w * c
-        totals = np.bincount(self.cell, risk_weight, size)
-        rows = (totals if w is None else np.bincount(self.cell, c, size)).reshape(4, -1)
-        n_dead = rows[1] + rows[3]
-        if not n_dead.any():
-            raise ValueError("no events: the Cox model cannot be fitted")
-        model = TwoGroupLikelihood(
-            totals.reshape(4, -1), n_dead, ties, n if c is None else c.sum(), self.strata
-        )
+        totals = self.tabulate(risk_weight)
+        model = self._likelihood(totals, totals if w is None else self.tabulate(c), ties)
 
         def sandwich(estimate, null):
             residuals = model.cell_residuals(estimate, null)
             if codes is None:  # rows of a cell share their residual
-                squares = totals if w is None else np.bincount(self.cell, risk_weight * w, size)
-                meat, meat_null = (residuals * residuals).dot(squares)
-                return meat, float(residuals[1].dot(totals)), meat_null
+                squares = totals if w is None else self.tabulate(risk_weight * w)
+                meat, meat_null = (residuals * residuals).dot(squares.ravel())
+                return meat, float(residuals[1].dot(totals.ravel())), meat_null
             row_residuals = residuals.take(self.cell, axis=1)
             if risk_weight is not None:
                 row_residuals *= risk_weight
