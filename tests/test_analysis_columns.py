@@ -13,6 +13,7 @@ from dataclasses import replace
 
 import pandas as pd
 import pytest
+from test_registry_scale import validated  # noqa: F401 (the built-in cohort's validated tables)
 
 from myoild.bootstrap import bootstrap_chunk
 from myoild.contrasts import CONTRAST_COLUMNS, analysis_columns
@@ -23,9 +24,7 @@ from myoild.ph_tests import schoenfeld_panels
 from myoild.sensitivity import sensitivity_grid
 from myoild.sites import SITE, leave_one_site_out
 from myoild.survival import analysis_data, survival_tables
-from myoild.synth import generate_cohort, write_cohort
 from myoild.tabular import read_analysis_columns, read_patient_rows, write_parquet
-from myoild.validate import validate_folder
 from myoild.weighting import WeightingOptions, weigh_contrasts
 
 ENDPOINTS = {"retrospective": ["death", "relapse"], "prospective": ["death", "respiratory_relapse"]}
@@ -33,13 +32,9 @@ STRATIFIED = replace(PAPER, covariates=(*PAPER.covariates, "smoking_history"), s
 
 
 @pytest.fixture(scope="module")
-def analysis_set_file(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("cohort")
-    write_cohort(generate_cohort(), folder, "parquet")
-    validation = validate_folder(folder)
-    assert validation.status == "pass"
-    path = folder / "analysis_set.parquet"
-    write_parquet(derive_cohort(validation.tables).analysis_set, path)
+def analysis_set_file(validated, tmp_path_factory):  # noqa: F811 (the imported fixture)
+    path = tmp_path_factory.mktemp("cohort") / "analysis_set.parquet"
+    write_parquet(derive_cohort(validated).analysis_set, path)
     return path
 
 

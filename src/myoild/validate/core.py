@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 from pandera.config import ValidationDepth, get_config_context
 
 from myoild.contract import TABLES
-from myoild.io import RAW_SUFFIXES, RawTableError, file_problem, read_raw_table, table_files
+from myoild.io import RAW_SUFFIXES, RawTableError, file_problem, missing_cells, read_raw_table, table_files
 from myoild.provenance import file_sha256
 from myoild.validate.crosstable import BASELINE_WINDOW_DAYS, cross_table_records
 from myoild.validate.records import ordered, table_record
@@ -122,6 +122,7 @@ def validate_folder(input_dir: str | Path, baseline_window_days: int = BASELINE_
         errors.append(checked.errors)
         notes.append(checked.notes)
     cross_errors, cross_notes = cross_table_records(data, present, baseline_window_days)
+    present.clear()  # the masks of the cells given are used up: released before the tables are normalised
     return _result([*errors, cross_errors], [*notes, cross_notes], data, info)
 
 
@@ -156,8 +157,12 @@ def normalised(table: str, data: pd.DataFrame) -> pd.DataFrame:
     number, ``data``'s index), sorted by its keys (missing values last) and then ``source_row``."""
     columns = [column for column in MODELS[table].to_schema().columns if column in data]
     keys = [key for key in SORT_KEYS[table] if key in data]
-    # Exports are often sorted already: then no sort, and a single copy of the table.
-    frame = data[columns] if _sorted_by(data, keys) else data[columns].take(_sort_order(data, keys))
+    # The parsed table has the contract's columns in order: its columns are taken as they are, not
+    # copied (a gigabyte for millions of visits), in a frame of its own.
+    frame = data.copy(deep=False) if list(data.columns) == columns else data[columns]
+    # Exports are often sorted already: then no sort and no copy.
+    if not _sorted_by(frame, keys):
+        frame = frame.take(_sort_order(frame, keys))
     source_row = frame.index.to_numpy()
     frame.index = pd.RangeIndex(len(frame))
     frame["source_row"] = source_row
@@ -165,11 +170,22 @@ def normalised(table: str, data: pd.DataFrame) -> pd.DataFrame:
 
 
 def _sort_order(data: pd.DataFrame, keys: list[str]) -> np.ndarray:
-    """Row positions in ``normalised``'s order, sorted by Arrow (a third of pandas' time on millions
-    of rows; text in code point order as Python compares it, missing values last)."""
-    columns = pa.Table.from_pandas(data[keys].reset_index(names="source_row"), preserve_index=False)
-    order = [(key, "ascending", "at_end") for key in [*keys, "source_row"]]
-    return pc.sort_indices(columns, sort_keys=order).to_numpy()
+    """Row positions in ``normalised``'s order, sorted by Arrow on the ranks of the keys' values
+    (``_ranks``) and the row number: integers sort at a third of the time text takes on millions
+    of rows."""
+    columns = {f"key_{number}": _ranks(data[key].to_numpy()) for number, key in enumerate(keys)}
+    columns["source_row"] = data.index.to_numpy()
+    return pc.sort_indices(pa.table(columns), sort_keys=[(name, "ascending") for name in columns]).to_numpy()
+
+
+def _ranks(values: np.ndarray) -> np.ndarray:
+    """The rank of each value among the column's distinct values, ordered by Arrow (text in code point
+    order, as Python compares it), missing values last."""
+    codes, distinct = pd.factorize(values, use_na_sentinel=True)
+    ranks = np.empty(len(distinct) + 1, dtype=np.int64)
+    ranks[pc.sort_indices(pa.array(distinct)).to_numpy()] = np.arange(len(distinct))
+    ranks[-1] = len(distinct)  # the rank of code -1, a missing value
+    return ranks[codes]
 
 
 def _sorted_by(data: pd.DataFrame, keys: list[str]) -> bool:
@@ -181,20 +197,27 @@ def _sorted_by(data: pd.DataFrame, keys: list[str]) -> bool:
     """
     if not data.index.is_monotonic_increasing:
         return False
-    tied = np.arange(len(data) - 1)  # pairs (i, i + 1) whose keys so far are equal
+    pairs = slice(None)  # the pairs (i, i + 1) tied on the keys so far, by i: all of them at first
     for key in keys:
         values = data[key].to_numpy()
-        missing = pd.isna(values)
-        before, after = tied, tied + 1
-        if (missing[before] & ~missing[after]).any():
+        missing = missing_cells(values)
+        # Slices of the whole column are views: the first key's pass copies nothing.
+        before, after = values[:-1][pairs], values[1:][pairs]
+        missing_before, missing_after = missing[:-1][pairs], missing[1:][pairs]
+        if (missing_before & ~missing_after).any():
             return False
-        known = ~missing[before] & ~missing[after]
-        first, second = values[before[known]], values[after[known]]
-        if (first > second).any():
-            return False
-        equal = missing[before] & missing[after]
-        equal[known] = first == second
-        tied = before[equal]
+        known = ~missing_before & ~missing_after
+        if known.all():
+            if (before > after).any():
+                return False
+            equal = before == after
+        else:
+            first, second = before[known], after[known]
+            if (first > second).any():
+                return False
+            equal = missing_before & missing_after
+            equal[known] = first == second
+        pairs = np.flatnonzero(equal) if isinstance(pairs, slice) else pairs[equal]
     return True
 
 

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
-from myoild.io import RawTable
+from myoild.io import RawTable, missing_cells
 from myoild.validate.parse import KIND_OF_DTYPE, bad_cell_message, empty_column, parse_column, quote
 from myoild.validate.records import (
     EMPTY,
@@ -48,26 +48,42 @@ class CheckedTable:
 
 
 def check_table(table: str, raw: RawTable) -> CheckedTable:
-    """Parse and validate one raw table (raw row numbers as index, see myoild.io)."""
+    """Parse and validate one raw table (raw row numbers as index, see myoild.io).
+
+    ``raw.cells`` is emptied on the way: each raw column is dropped once parsed, so that a table of
+    millions of rows is never held twice (raw and parsed).
+    """
     schema = table_schema(table)
     kinds = {name: KIND_OF_DTYPE[str(column.dtype)] for name, column in schema.columns.items()}
-    cells = raw.cells
+    cells, index = raw.cells, raw.cells.index
+    extra = [name for name in cells.columns if name not in schema.columns]
     # Defects of ignored (extra) columns are ignored with them.
     defects = raw.defects.loc[raw.defects["column"].isna() | raw.defects["column"].isin(list(schema.columns))]
+    defective_rows = dict(list(defects.groupby("column")["row"]))
     typed: dict[str, pd.Series] = {}
     present: dict[str, pd.Series] = {}
-    bad_cells: dict[str, pd.Series] = {}
+    bad_cells: dict[str, tuple[pd.Index, list[str]]] = {}
     for name, column in schema.columns.items():
         if name in cells:
-            defective = cells.index.isin(defects.loc[defects["column"] == name, "row"])
-            given = cells[name].where(~defective, None) if defective.any() else cells[name]
-            typed[name], bad_cells[name] = parse_column(given, kinds[name])
+            given, defective = cells.pop(name), None
+            if name in defective_rows:
+                defective = index.isin(defective_rows[name])
+                given = given.where(~defective, None)
+            typed[name], bad = parse_column(given, kinds[name])
             # Filled in the file = parsed to a value, bad or defective (an empty string parses to missing).
-            present[name] = typed[name].notna() | bad_cells[name] | defective
+            present[name] = ~missing_cells(typed[name]) | bad
+            if defective is not None:
+                present[name] |= defective
+            if bad.any():
+                bad_cells[name] = (
+                    index[bad.to_numpy()],
+                    [bad_cell_message(value, kinds[name]) for value in given[bad]],
+                )
         elif not column.required:
-            typed[name] = empty_column(kinds[name], cells.index)
-            present[name] = pd.Series(False, index=cells.index)
-    data = _frame(typed, cells.index)
+            typed[name] = empty_column(kinds[name], index)
+            present[name] = pd.Series(False, index=index)
+    # copy=False: the parsed columns become the table's columns, one block each, not copied.
+    data = pd.DataFrame(typed, index=index, copy=False)
     cell_errors = [
         cell_records(
             table,
@@ -80,18 +96,9 @@ def check_table(table: str, raw: RawTable) -> CheckedTable:
         for (column, check), group in defects.groupby(["column", "check"], dropna=False, sort=False)
     ]
     cell_errors += [
-        cell_records(
-            table,
-            name,
-            bad.index[bad],
-            patient_ids_of(data, bad.index[bad]),
-            f"is_{kinds[name]}",
-            [bad_cell_message(value, kinds[name]) for value in cells[name][bad]],
-        )
-        for name, bad in bad_cells.items()
-        if bad.any()
+        cell_records(table, name, rows, patient_ids_of(data, rows), f"is_{kinds[name]}", messages)
+        for name, (rows, messages) in bad_cells.items()
     ]
-    extra = [name for name in cells.columns if name not in schema.columns]
     schema_errors = without_cells_of(
         _schema_failures(table, schema, data, extra, raw.sheet), concat_records(cell_errors)
     )
@@ -101,20 +108,10 @@ def check_table(table: str, raw: RawTable) -> CheckedTable:
     ]
     return CheckedTable(
         data=data,
-        present=pd.DataFrame(present, index=cells.index),
+        present=pd.DataFrame(present, index=index, copy=False),
         errors=concat_records([*cell_errors, schema_errors]),
         notes=concat_records(notes),
     )
-
-
-def _frame(columns: dict[str, pd.Series], index: pd.Index) -> pd.DataFrame:
-    """The parsed columns as a table, ``columns`` emptied on the way: each is released once it is
-    in (``pd.DataFrame(columns)`` would copy them all into blocks while they are all still held:
-    a gigabyte more at the peak for millions of visits)."""
-    frame = pd.DataFrame(index=index)
-    for name in list(columns):
-        frame[name] = columns.pop(name)
-    return frame
 
 
 def _schema_failures(
