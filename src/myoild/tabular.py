@@ -71,7 +71,8 @@ def read_analysis_columns(path: str | Path, columns: Sequence[str], cohort: str 
     whole analysis set costs seconds and gigabytes a stage, for a prospective table of 41
     patients). A column the analysis set lacks is a KeyError naming it."""
     wanted = list(dict.fromkeys(columns))
-    missing = [name for name in wanted if name not in pq.read_schema(path).names]
+    names = pq.read_schema(path).names
+    missing = [name for name in wanted if name not in names]
     if missing:
         raise KeyError(f"the analysis set {path} has no column {', '.join(map(repr, missing))}")
     return pd.read_parquet(path, columns=wanted, filters=None if cohort is None else pc.field("cohort") == cohort)

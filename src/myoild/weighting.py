@@ -26,9 +26,8 @@ import pandas as pd
 
 from myoild.contrasts import contrast_groups, contrast_patients
 from myoild.design import StudyDesign
-from myoild.stats.balance import BALANCE_COLUMNS
 from myoild.stats import ConvergenceWarning, kish_ess
-from myoild.stats.balance import CovariateBalance
+from myoild.stats.balance import BALANCE_COLUMNS, CovariateBalance
 from myoild.stats.propensity import propensity_scores, score_weights
 
 WEIGHT_COLUMNS = ["patient_id", "treated", "ps", "weight"]

@@ -5,18 +5,19 @@ import pandas as pd
 from myoild.design import StudyDesign
 from myoild.disclosure import Disclosure
 from myoild.pipeline import rule_log
-from myoild.scales import analysed_patients
+from myoild.scales import read_cohort_inputs
 from myoild.tables import table1, table1_markdown
 from myoild.tables.table1 import ANALYSIS_COLUMNS, INPUT_COLUMNS
-from myoild.tabular import read_analysis_columns, read_patient_rows, write_text, write_tsv
+from myoild.tabular import write_text, write_tsv
 
 with rule_log(snakemake.log[0]):
     cohort = snakemake.wildcards.cohort
-    analysis_set = read_analysis_columns(snakemake.input.analysis_set, ANALYSIS_COLUMNS, cohort)
-    chosen = analysed_patients(analysis_set, cohort)["patient_id"]
-    tables = {
-        table: read_patient_rows(snakemake.input[table], columns, chosen) for table, columns in INPUT_COLUMNS.items()
-    }
+    analysis_set, tables = read_cohort_inputs(
+        cohort,
+        snakemake.input.analysis_set,
+        ANALYSIS_COLUMNS,
+        {table: (snakemake.input[table], columns) for table, columns in INPUT_COLUMNS.items()},
+    )
     hrct_scores = pd.read_parquet(snakemake.input.hrct_scores) if "hrct_scores" in snakemake.input.keys() else None
     rules = {"categorical_test": snakemake.params.categorical_test, "continuous_test": snakemake.params.continuous_test}
     design = StudyDesign.from_dict(snakemake.params.design)
