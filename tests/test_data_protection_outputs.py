@@ -19,8 +19,7 @@ from matplotlib.text import Text
 from test_figures_journal import AT_RISK, CONTRAST, MODELS, km_table
 from test_report_support import shared_results
 
-from myoild.adverse_events import ANY
-from myoild.contract import AE_CATEGORIES
+from myoild.contract import AE_ANY, AE_CATEGORIES
 from myoild.disclosure import Disclosure
 from myoild.figures.adverse_events import adverse_event_figure
 from myoild.figures.hrct import hrct_figure
@@ -71,7 +70,7 @@ def adverse_events(with_event: dict[str, dict[str, int]], at_risk: dict[str, int
     """A retrospective tables/adverse_events.tsv: patients with an event per group and category (0
     where not given) of ``at_risk`` patients per group."""
     rows = []
-    for category in (ANY, *AE_CATEGORIES):
+    for category in (AE_ANY, *AE_CATEGORIES):
         for group, n in at_risk.items():
             count = with_event[group].get(category, 0)
             rows.append((category, group, count, n, 100 * count / n))
@@ -84,7 +83,7 @@ def test_adverse_event_chart_hides_small_counts_and_their_bars():
     adverse-event table drops a hidden n's percentage."""
     first, second = dict.fromkeys(AT_RISK["group"])  # the groups of the Kaplan-Meier tests' contrast
     table = adverse_events(
-        {first: {ANY: 6, AE_CATEGORIES[0]: 3}, second: {ANY: 3, AE_CATEGORIES[0]: 2}}, {first: 12, second: 4}
+        {first: {AE_ANY: 6, AE_CATEGORIES[0]: 3}, second: {AE_ANY: 3, AE_CATEGORIES[0]: 2}}, {first: 12, second: 4}
     )
     fig = adverse_event_figure(table)
     widths = sorted(bar.get_width() for bar in fig.axes[0].patches if bar.get_width() > 0)

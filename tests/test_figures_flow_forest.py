@@ -7,8 +7,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from myoild.figures.flow import cohort_counts, flow_diagram, flow_figure, reason_label
-from myoild.figures.forest import forest_figure, forest_plot, format_hr, format_hr_ci, ordered_models
+from myoild.figures.flow import cohort_counts, flow_diagram, flow_figure
+from myoild.figures.forest import forest_figure, forest_plot
+from myoild.labels import reason_label
+from myoild.model_rows import format_hr, format_hr_ci, ordered_models
 
 FLOW = pd.DataFrame(
     [

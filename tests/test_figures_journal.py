@@ -21,6 +21,7 @@ import re
 import zlib
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
@@ -34,7 +35,7 @@ from myoild.design import PAPER, StudyDesign
 from myoild.figures.adverse_events import adverse_event_figure
 from myoild.figures.balance import covariate_label, love_figure
 from myoild.figures.km import kaplan_meier_figure, km_figure
-from myoild.figures.style import arm_colours, format_p, p_equals
+from myoild.figures.style import RC_PARAMS, add_note, arm_colours, format_p, p_equals, panel_grid, save_figure
 from myoild.stats import weighted_km
 from myoild.tabular import read_tsv
 
@@ -305,3 +306,27 @@ def test_adverse_event_p_values_sit_in_their_own_panel(results):
     assert all(re.fullmatch(r"<0\.001|\d\.\d+|\u2013", text) for text in written)
     assert not any("p" in text.get_text() for text in bars.texts)  # the bars carry n/N only
     assert [tick.get_text() for tick in bars.get_yticklabels()][0] == "Any adverse event"
+
+
+def _note_figure():
+    with plt.rc_context(RC_PARAMS):
+        fig, axes = panel_grid(2, 2, 2.0)
+        for ax in axes:
+            ax.plot([0, 365], [1.0, 0.4])
+            ax.set_ylabel("Survival probability")
+            ax.set_xlabel("Days since start of treatment")
+        add_note(fig, "Counts under 5 are shown as <5. " * 4)
+    return fig
+
+
+def test_pdf_has_the_layout_of_the_png(tmp_path):
+    """The PDF is drawn with the positions the PNG's layout gave (one layout per figure), not a
+    layout of its own at 72 dpi, which moves the panels by a fraction of a point."""
+    png_only = _note_figure()
+    with plt.rc_context(RC_PARAMS):
+        png_only.savefig(tmp_path / "alone.png", metadata={"Software": None})
+    expected = [ax.get_position().bounds for ax in png_only.axes]
+    both = _note_figure()
+    save_figure(both, tmp_path / "both")
+    assert [ax.get_position().bounds for ax in both.axes] == expected
+    assert (tmp_path / "both.png").read_bytes() == (tmp_path / "alone.png").read_bytes()

@@ -22,12 +22,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from myoild.contract import AE_CATEGORIES, COHORTS
+from myoild.contract import AE_ANY, AE_CATEGORIES, COHORTS
 from myoild.design import PAPER, StudyDesign
 from myoild.scales import ANALYSED_PATIENT_COLUMNS, analysed_patients
 from myoild.stats.nonparametric import fisher_exact_p
 
-ANY = "any"
 #: Event grade from which an event counts as "grade 3 or worse" (CTCAE).
 SEVERE_GRADE = 3
 #: tables/adverse_events.tsv (RESULTS_CONTRACT.md); extras follow.
@@ -106,7 +105,7 @@ def adverse_event_table(
         serious=events["serious"].astype("boolean").fillna(False).astype(bool),
         led_to_discontinuation=events["led_to_discontinuation"].astype("boolean").fillna(False).astype(bool),
     )
-    events = pd.concat([events, events.assign(category=ANY)], ignore_index=True)
+    events = pd.concat([events, events.assign(category=AE_ANY)], ignore_index=True)
 
     keys = ["cohort", "category", "group"]
     per_patient = events.groupby([*keys, "patient_id"])[list(_FLAGS)].any()
@@ -119,7 +118,7 @@ def adverse_event_table(
         [
             (cohort, category, group)
             for cohort in COHORTS
-            for category in (*AE_CATEGORIES, ANY)
+            for category in (*AE_CATEGORIES, AE_ANY)
             for group in design.groups[cohort]
         ],
         names=keys,

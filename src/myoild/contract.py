@@ -79,6 +79,8 @@ AE_CATEGORIES = (
     "haematological",
     "other",
 )
+#: The results' category of a patient's events of any category (``tables/adverse_events.tsv``).
+AE_ANY = "any"
 
 # Results contract names (the group and contrast names of a study: myoild.design).
 #: Drugs a study may add on top of its treatment in the prospective cohort (config ``study.add_on``).

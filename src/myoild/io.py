@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import openpyxl
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -365,8 +364,11 @@ def _read_xlsx(path: Path) -> RawTable:
 
     openpyxl is used directly because pandas turns error cells (``#N/A``) into missing values,
     and only an empty cell is missing. The workbook is opened with its formulas (not the values
-    Excel cached for them), so that a formula cell is seen for what it is.
+    Excel cached for them), so that a formula cell is seen for what it is. openpyxl is imported
+    here: a run from CSV or Parquet does not load it.
     """
+    import openpyxl
+
     workbook = openpyxl.load_workbook(path, read_only=True, data_only=False)
     try:
         sheets = workbook.sheetnames

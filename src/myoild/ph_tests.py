@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from myoild.contrasts import contrast_cohort
-from myoild.figures.forest import ENDPOINT_NAMES, contrast_label
+from myoild.labels import ENDPOINT_NAMES, contrast_label
 from myoild.stats import ConvergenceWarning, ZphResult, proportional_hazards_test
 
 COLUMNS = ["cohort", "contrast", "endpoint", "model", "ties", "chisq", "df", "p_value", "note"]

@@ -13,6 +13,7 @@ rule bootstrap_chunk:
         f"{LOGS}/benchmarks/bootstrap_chunk_{{chunk}}.tsv"
     wildcard_constraints:
         chunk=r"\d+",
+    priority: BOOTSTRAP_PATH_PRIORITY
     group:
         "bootstrap"
     conda:
@@ -50,6 +51,7 @@ rule bootstrap:
         f"{LOGS}/bootstrap.log",
     benchmark:
         f"{LOGS}/benchmarks/bootstrap.tsv"
+    priority: BOOTSTRAP_PATH_PRIORITY
     conda:
         "../envs/myoild.yaml"
     params:

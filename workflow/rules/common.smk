@@ -61,6 +61,13 @@ def chunk_replicates(wildcards):
     return [first, min(first + size, total)]
 
 
+#: Scheduling priority of the jobs the bootstrap summary waits for (its chunks, the survival,
+#: landmark and imputation models) and of the summary itself: the forest plot, the manuscript
+#: tables and the report wait for it, so with few cores it runs first and figures fill the gaps
+#: (default run: the summary done about 5 s earlier, README "The whole default run").
+BOOTSTRAP_PATH_PRIORITY = 1
+
+
 def mem_mb_per_input_mb(factor, floor=2000):
     """A job's declared memory (MB, for a cluster's scheduler): ``factor`` times the size of its
     inputs in MB, at least ``floor`` (the cluster profile's default). The factors are the true peak

@@ -81,7 +81,9 @@ rule figure_adverse_events:
 
 rule figure_km:
     input:
-        models=rules.bootstrap.output.models,
+        # the analytic fits: a panel writes the robust-CI hazard ratio, never a bootstrap row, so
+        # the figure need not wait for the bootstrap
+        models=rules.survival.output.models,
         km=rules.survival.output.km,
         at_risk=rules.survival.output.at_risk,
     output:

@@ -12,6 +12,7 @@ rule sensitivity:
         f"{LOGS}/sensitivity.log",
     benchmark:
         f"{LOGS}/benchmarks/sensitivity.tsv"
+    priority: BOOTSTRAP_PATH_PRIORITY
     conda:
         "../envs/myoild.yaml"
     resources:
@@ -67,6 +68,7 @@ rule imputation:
         f"{LOGS}/imputation.log",
     benchmark:
         f"{LOGS}/benchmarks/imputation.tsv"
+    priority: BOOTSTRAP_PATH_PRIORITY
     conda:
         "../envs/myoild.yaml"
     params:

@@ -17,6 +17,7 @@ rule survival:
         f"{LOGS}/survival.log",
     benchmark:
         f"{LOGS}/benchmarks/survival.tsv"
+    priority: BOOTSTRAP_PATH_PRIORITY
     conda:
         "../envs/myoild.yaml"
     resources:

@@ -5,9 +5,9 @@ gets a figure saying so."""
 from pathlib import Path
 
 from myoild.disclosure import Disclosure
-from myoild.figures.forest import contrast_label
 from myoild.figures.km import km_figure
 from myoild.figures.style import message_figure
+from myoild.labels import contrast_label
 from myoild.pipeline import rule_log
 from myoild.tabular import read_tsv
 

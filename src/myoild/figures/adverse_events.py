@@ -17,13 +17,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from myoild.adverse_events import ANY
-from myoild.contract import AE_CATEGORIES, COHORTS
+from myoild.contract import AE_ANY, AE_CATEGORIES, COHORTS
 from myoild.design import PAPER
 from myoild.disclosure import Disclosure
 from myoild.figures.style import (
     FULL_WIDTH,
-    GROUP_LABELS,
     MIN_FONT_SIZE,
     RC_PARAMS,
     add_note,
@@ -32,19 +30,8 @@ from myoild.figures.style import (
     format_p,
     save_figure,
 )
+from myoild.labels import CATEGORY_LABELS, GROUP_LABELS
 
-CATEGORY_LABELS = {
-    "opportunistic_infection": "Opportunistic infection",
-    "other_infection": "Other infection",
-    "glucose_metabolism": "Glucose metabolism",
-    "electrolyte": "Electrolyte imbalance",
-    "gastrointestinal": "Gastrointestinal",
-    "hepatic": "Hepatic",
-    "renal": "Renal",
-    "haematological": "Haematological",
-    "other": "Other",
-    ANY: "Any adverse event",
-}
 BAR_HEIGHT = 0.38
 #: Inches of height per category (two bars).
 CATEGORY_HEIGHT = 0.27
@@ -99,7 +86,7 @@ def adverse_event_figure(
     """Per cohort (module docstring), bars of the percentage of patients with at least one event in
     each category by group, labelled n/N (counts as ``disclosure`` shows them), with Fisher's exact
     p-value between the groups beside; the note names the events' window (the design's follow-up)."""
-    categories = [ANY, *AE_CATEGORIES]
+    categories = [AE_ANY, *AE_CATEGORIES]
     cohorts = [cohort for cohort in COHORTS if adverse_events["cohort"].eq(cohort).any()]
     y = np.arange(len(categories))[::-1]
     with plt.rc_context(RC_PARAMS):

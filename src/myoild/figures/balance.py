@@ -11,8 +11,8 @@ from matplotlib.ticker import MaxNLocator
 
 from myoild.contract import COHORTS
 from myoild.contrasts import contrast_groups
-from myoild.figures.forest import contrast_label
-from myoild.figures.style import GROUP_LABELS, RC_PARAMS, arm_colours, panel_grid, save_figure
+from myoild.figures.style import RC_PARAMS, arm_colours, panel_grid, save_figure
+from myoild.labels import GROUP_LABELS, contrast_label
 from myoild.tables import characteristics_of
 
 #: The conventional threshold of a negligible standardised difference (Austin 2009).

@@ -16,8 +16,8 @@ from matplotlib.lines import Line2D
 
 from myoild.contrasts import contrast_groups
 from myoild.design import PAPER
-from myoild.figures.forest import contrast_label
-from myoild.figures.style import GROUP_LABELS, RC_PARAMS, arm_colours, message_figure, panel_grid, save_figure
+from myoild.figures.style import RC_PARAMS, arm_colours, message_figure, panel_grid, save_figure
+from myoild.labels import GROUP_LABELS, contrast_label
 
 LINE_STYLES = ("-", "--", ":", "-.")  # first cause solid, second dashed, ...
 CAUSE_LABELS = {"relapse": "Relapse", "death": "Death before relapse"}

@@ -16,14 +16,9 @@ import pandas as pd
 
 from myoild.contract import COHORTS
 from myoild.disclosure import Disclosure
-from myoild.figures.style import FULL_WIDTH, GROUP_LABELS, RC_PARAMS, arm_colours, save_figure
+from myoild.figures.style import FULL_WIDTH, RC_PARAMS, arm_colours, save_figure
+from myoild.labels import GROUP_LABELS, reason_label
 
-#: Reason prefixes of derive.screening, written for people.
-REASON_PREFIXES = {
-    "diagnosis_": "Diagnosis: ",
-    "exclusion_criterion_": "Exclusion criterion: ",
-    "withdrawn_": "Withdrawn: ",
-}
 BOX = {"boxstyle": "round,pad=0.5", "facecolor": "white", "edgecolor": "#333333", "linewidth": 0.8}
 ARROW = {"arrowstyle": "-|>", "color": "#333333", "linewidth": 0.8, "shrinkA": 0, "shrinkB": 0}
 #: Heights (axes fraction) of the screened, exclusion, analysed and group boxes; x of the main column.
@@ -31,15 +26,6 @@ LEVELS = {"screened": 0.92, "excluded": 0.66, "analysed": 0.38, "groups": 0.1}
 MAIN_X = 0.25
 #: Characters a line of the exclusion box holds; longer reasons wrap with a hanging indent.
 REASON_WIDTH = 32
-
-
-def reason_label(reason: str) -> str:
-    """``Withdrawn: lost to follow up`` from ``withdrawn_lost_to_follow_up``."""
-    for prefix, words in REASON_PREFIXES.items():
-        if reason.startswith(prefix):
-            return words + reason[len(prefix) :].replace("_", " ")
-    text = reason.replace("_", " ")
-    return text[:1].upper() + text[1:]
 
 
 def cohort_counts(flow: pd.DataFrame, cohort: str) -> tuple[int, pd.DataFrame, pd.DataFrame]:

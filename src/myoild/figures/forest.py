@@ -12,7 +12,6 @@ and not drawn, its reason in a footnote; a row whose contrast's weights fail a d
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -20,20 +19,17 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
-from myoild.contract import COHORTS, ENDPOINTS
-from myoild.contrasts import contrast_groups, parse_contrast
-from myoild.design import CONVENTIONAL
-from myoild.figures.style import FULL_WIDTH, GROUP_LABELS, RC_PARAMS, add_note, save_figure
+from myoild.figures.style import FULL_WIDTH, RC_PARAMS, add_note, save_figure
+from myoild.labels import CI_METHOD_LABELS, ENDPOINT_NAMES, MODEL_LABELS, contrast_label
+from myoild.model_rows import (
+    WARNING_MARK,
+    estimate_text,
+    format_hr_ci,
+    has_warnings,
+    not_estimable_reason,
+    ordered_models,
+)
 
-ENDPOINT_NAMES = {"death": "Death", "relapse": "Relapse", "respiratory_relapse": "Respiratory relapse"}
-MODEL_LABELS = {
-    "cox_iptw": "IPTW Cox",
-    "cox_unadjusted": "unadjusted Cox",
-    "fine_gray_iptw": "IPTW Fine-Gray",
-    "fine_gray_unadjusted": "unadjusted Fine-Gray",
-    "cox_iptw_landmark": "IPTW Cox, landmark",
-}
-CI_METHOD_LABELS = {"robust": "robust CI", "model": "model CI", "bootstrap_percentile": "bootstrap percentile CI"}
 MODEL_COLOURS = {
     "cox_iptw": "#0072B2",
     "cox_unadjusted": "#555555",
@@ -41,94 +37,14 @@ MODEL_COLOURS = {
     "fine_gray_unadjusted": "#7F7F7F",
     "cox_iptw_landmark": "#CC79A7",
 }
-#: Colour and mark of the rows whose weights fail a diagnostic.
+#: Colour of the rows whose weights fail a diagnostic (``myoild.model_rows.WARNING_MARK`` marks them).
 WARNING_COLOUR = "#D55E00"
-WARNING_MARK = "\u2020"
 NOT_ESTIMABLE_MARK = "\u2021"
 CI_METHOD_MARKERS = {"robust": "o", "model": "s", "bootstrap_percentile": "D"}
-#: Sort keys of the row order after the contrast (``contrast_order``); values not listed here follow
-#: in order of first appearance.
-ROW_ORDER = {
-    "endpoint": ENDPOINTS,
-    "model": tuple(MODEL_LABELS),
-    "ci_method": tuple(CI_METHOD_LABELS),
-}
 #: Widest axis drawn: estimates beyond it are not drawn (they are written at the right).
 AXIS_BOUNDS = (0.01, 100.0)
 #: Tick marks of the log axis (those inside the drawn range are shown).
 TICKS = (0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 10.0, 20.0, 50.0, 100.0)
-
-
-def contrast_label(contrast: str) -> str:
-    """``Tacrolimus vs conventional`` from ``tacrolimus_vs_conventional``."""
-    first, second = contrast_groups(contrast)
-    return f"{GROUP_LABELS.get(first, first)} vs {GROUP_LABELS.get(second, second).lower()}"
-
-
-def format_hr(value: float) -> str:
-    """A hazard ratio or CI limit to 3 decimals; ``<0.001`` below, ``NA`` when missing."""
-    if pd.isna(value):
-        return "NA"
-    if math.isinf(value):
-        return "inf"
-    return "<0.001" if value < 0.0005 else f"{value:.3f}"
-
-
-def format_hr_ci(hr: float, low: float, high: float) -> str:
-    """``0.628 (0.319–1.237)``."""
-    return f"{format_hr(hr)} ({format_hr(low)}–{format_hr(high)})"
-
-
-def text_of(value) -> str:
-    """A note or warning cell (empty cells are read back as NaN)."""
-    return value if isinstance(value, str) else ""
-
-
-def estimate_text(row: pd.Series) -> str:
-    """The HR with its CI, or ``not estimable`` with the reason the row's note gives."""
-    note = text_of(row.get("note"))
-    if note.startswith("not estimable") or pd.isna(row["hr"]):
-        return note or "not estimable"
-    return format_hr_ci(row["hr"], row["ci_low"], row["ci_high"])
-
-
-def not_estimable_reason(row: pd.Series) -> str:
-    """The reason of a row without an estimate: its note's clause from "not estimable" to the
-    first parenthesis or semicolon (the tables hold the whole note)."""
-    note = text_of(row.get("note"))
-    start = note.find("not estimable")
-    clause = note[start:] if start >= 0 else "not estimable"
-    return clause.split(" (")[0].split(";")[0]
-
-
-def has_warnings(row: pd.Series) -> bool:
-    """True when the row's contrast fails a weighting diagnostic."""
-    return bool(text_of(row.get("warnings")))
-
-
-def contrast_order(contrasts) -> list[str]:
-    """The study design's order of contrasts: retrospective ones first, the main one
-    (``<treatment>_vs_conventional``) first among them, then in order of first appearance."""
-
-    def key(item: tuple[int, str]) -> tuple[int, int, int]:
-        position, contrast = item
-        try:
-            parsed = parse_contrast(contrast)
-        except ValueError:
-            return (2, 1, position)
-        return (COHORTS.index(parsed.cohort), parsed.comparator != CONVENTIONAL, position)
-
-    return [contrast for _, contrast in sorted(enumerate(dict.fromkeys(contrasts)), key=key)]
-
-
-def ordered_models(models: pd.DataFrame) -> pd.DataFrame:
-    """The model rows in the forest plot's (and the report's) order, stable for equal keys."""
-    keys = []
-    for column, known in {"contrast": contrast_order(models["contrast"]), **ROW_ORDER}.items():
-        seen = list(known) + [value for value in dict.fromkeys(models[column]) if value not in known]
-        keys.append(models[column].map({value: rank for rank, value in enumerate(seen)}))
-    order = np.lexsort([key.to_numpy() for key in reversed(keys)])
-    return models.iloc[order].reset_index(drop=True)
 
 
 def row_label(row: pd.Series) -> str:

@@ -20,7 +20,6 @@ from myoild.contract import HRCT_FEATURES
 from myoild.disclosure import Disclosure
 from myoild.figures.scales import PANEL_LETTERS, SIGNIFICANCE_NOTE, significance_label
 from myoild.figures.style import (
-    GROUP_LABELS,
     RC_PARAMS,
     add_note,
     arm_colours,
@@ -28,14 +27,8 @@ from myoild.figures.style import (
     panel_grid,
     save_figure,
 )
+from myoild.labels import FEATURE_LABELS, GROUP_LABELS
 
-FEATURE_LABELS = {
-    "total": ("Total HRCT score", "Score (points, 0-80)"),
-    "ground_glass": ("Ground-glass attenuation", "Score (points, 0-20)"),
-    "consolidation": ("Airspace consolidation", "Score (points, 0-20)"),
-    "reticulation": ("Septal thickening / reticulation", "Score (points, 0-20)"),
-    "traction_bronchiectasis": ("Traction bronchiectasis", "Score (points, 0-20)"),
-}
 FIGURE_4_FEATURES = ("total", *HRCT_FEATURES)
 BAR_WIDTH = 0.36
 SOLID_ALPHA = 0.6

@@ -32,9 +32,7 @@ from matplotlib.transforms import offset_copy
 
 from myoild.contrasts import contrast_groups
 from myoild.disclosure import Disclosure
-from myoild.figures.forest import MODEL_LABELS, estimate_text, not_estimable_reason
 from myoild.figures.style import (
-    GROUP_LABELS,
     MIN_FONT_SIZE,
     RC_PARAMS,
     add_note,
@@ -44,6 +42,8 @@ from myoild.figures.style import (
     save_figure,
     wrap_to,
 )
+from myoild.labels import GROUP_LABELS, MODEL_LABELS
+from myoild.model_rows import estimate_text, not_estimable_reason
 
 ENDPOINT_LABELS = {
     "death": "Survival",

@@ -20,7 +20,6 @@ import pandas as pd
 from myoild.contract import SCALES, SCHEDULED_VISITS
 from myoild.disclosure import Disclosure
 from myoild.figures.style import (
-    GROUP_LABELS,
     RC_PARAMS,
     add_note,
     arm_colours,
@@ -29,21 +28,8 @@ from myoild.figures.style import (
     panel_grid,
     save_figure,
 )
+from myoild.labels import GROUP_LABELS, SCALE_LABELS, VISIT_LABELS
 
-#: Panel title and y-axis label (with unit or range) of each scale.
-SCALE_LABELS = {
-    "six_mwt_m": ("6MWT", "6-min walk distance (m)"),
-    "mmrc": ("mMRC", "mMRC dyspnoea grade (0-4)"),
-    "patient_global": ("Patient Global Activity", "Patient global VAS (0-10 cm)"),
-    "mmt8": ("MMT-8", "MMT-8 score (0-80)"),
-    "myoact": ("MYOACT", "MYOACT VAS (0-10 cm)"),
-    "mitax": ("MITAX", "MITAX score (0-1)"),
-    "mdi": ("MDI", "MDI extent score (points)"),
-    "cat": ("CAT", "CAT score (points)"),
-    "hama": ("HAMA", "HAMA score (0-56)"),
-    "hamd": ("HAMD", "HAMD score (0-52)"),
-}
-VISIT_LABELS = {"baseline": "Baseline", "m1": "1 mo", "m3": "3 mo", "m6": "6 mo", "m12": "12 mo"}
 #: Paper's Figure 3A-C.
 FIGURE_3_SCALES = ("patient_global", "mmt8", "myoact")
 #: GraphPad Prism's summary (the paper's figures were made with Prism 8.4).

@@ -15,14 +15,9 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from myoild.figures.forest import (
-    ENDPOINT_NAMES,
-    axis_limits,
-    contrast_label,
-    draw_estimate,
-    log_hr_axis,
-)
+from myoild.figures.forest import axis_limits, draw_estimate, log_hr_axis
 from myoild.figures.style import FULL_WIDTH, RC_PARAMS, save_figure
+from myoild.labels import ENDPOINT_NAMES, contrast_label
 
 WEIGHT_LABELS = {
     "none": "untruncated",

@@ -17,16 +17,10 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from myoild.figures.forest import (
-    ENDPOINT_NAMES,
-    NOT_ESTIMABLE_MARK,
-    axis_limits,
-    contrast_label,
-    draw_estimate,
-    log_hr_axis,
-    not_estimable_reason,
-)
+from myoild.figures.forest import NOT_ESTIMABLE_MARK, axis_limits, draw_estimate, log_hr_axis
 from myoild.figures.style import FULL_WIDTH, RC_PARAMS, add_note, save_figure
+from myoild.labels import ENDPOINT_NAMES, contrast_label
+from myoild.model_rows import not_estimable_reason
 
 ALL_SITES = "All sites"
 ALL_SITES_COLOUR = "#0072B2"

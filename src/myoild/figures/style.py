@@ -30,8 +30,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
-from myoild.contract import ADD_ON_DRUGS, IMMUNOSUPPRESSANTS  # noqa: E402
 from myoild.design import CONVENTIONAL  # noqa: E402
+from myoild.labels import GROUP_LABELS  # noqa: E402
 
 TREATMENT_COLOUR = "#000000"
 CONVENTIONAL_COLOUR = "#D55E00"
@@ -48,14 +48,6 @@ COMPARATOR_COLOURS = {
     "ciclosporin": "#88CCEE",
     "tripterygium": "#AA4499",
 }
-#: Every group a study can name: its immunosuppressants, ``conventional``, each combination, ``all``.
-GROUP_LABELS = {
-    **{drug: drug.capitalize() for drug in IMMUNOSUPPRESSANTS},
-    CONVENTIONAL: "Conventional",
-    **{f"{drug}+{add_on}": f"{drug.capitalize()} + {add_on}" for drug in IMMUNOSUPPRESSANTS for add_on in ADD_ON_DRUGS},
-    "all": "All patients",
-}
-
 #: Widest figure, inches: the double-column width of most journals (183 mm).
 FULL_WIDTH = 7.2
 #: Smallest text, points, at the printed size.
@@ -158,12 +150,15 @@ def legend_patches(groups: Sequence[str], alpha: float = 1.0) -> list:
 
 def save_figure(fig: plt.Figure, stem: str | Path) -> list[Path]:
     """Write ``stem.png`` (300 dpi, with its dpi in the file) and ``stem.pdf`` (TrueType fonts)
-    without timestamps or other run-dependent metadata."""
+    without timestamps or other run-dependent metadata. The layout (constrained layout) is computed
+    once, when the PNG is drawn, and the PDF keeps it: both files show the same positions, and a
+    figure costs one layout instead of two (about a tenth of its drawing time)."""
     stem = Path(stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
     paths = [stem.with_suffix(".png"), stem.with_suffix(".pdf")]
     with plt.rc_context(RC_PARAMS):
         fig.savefig(paths[0], metadata={"Software": None})
+        fig.set_layout_engine("none")
         fig.savefig(paths[1], metadata={"CreationDate": None, "ModDate": None, "Producer": None, "Creator": None})
     plt.close(fig)
     return paths

@@ -26,9 +26,7 @@ from myoild.contract import COHORTS
 from myoild.contrasts import contrast_groups
 from myoild.design import PAPER, StudyDesign
 from myoild.disclosure import Disclosure
-from myoild.figures.adverse_events import CATEGORY_LABELS
-from myoild.figures.forest import ENDPOINT_NAMES, MODEL_LABELS, contrast_label, ordered_models, text_of
-from myoild.figures.style import GROUP_LABELS
+from myoild.labels import CATEGORY_LABELS, ENDPOINT_NAMES, GROUP_LABELS, MODEL_LABELS, contrast_label
 from myoild.manuscript.journal import (
     abbreviation_footnote,
     format_difference,
@@ -41,6 +39,7 @@ from myoild.manuscript.journal import (
     journal_units,
 )
 from myoild.manuscript.layout import Cell, Footnote, FootnoteMarks, ManuscriptTable, Row, heading, row
+from myoild.model_rows import ordered_models, text_of
 from myoild.report.formatting import MISSING, format_count
 from myoild.tables import test_rule_sentence
 from myoild.tables.summaries import NOT_AVAILABLE

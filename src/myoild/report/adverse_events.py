@@ -7,8 +7,7 @@ import pandas as pd
 from myoild.contract import COHORTS
 from myoild.design import PAPER, StudyDesign
 from myoild.disclosure import Disclosure
-from myoild.figures.adverse_events import CATEGORY_LABELS
-from myoild.figures.style import GROUP_LABELS
+from myoild.labels import CATEGORY_LABELS, GROUP_LABELS
 from myoild.report.folder import ResultsFolder
 from myoild.report.formatting import format_count, format_number, format_p
 from myoild.report.html import Section, figure, not_available, paragraph, table

@@ -5,9 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from myoild.disclosure import Disclosure
-from myoild.figures.flow import reason_label
-from myoild.figures.forest import contrast_label
-from myoild.figures.style import GROUP_LABELS
+from myoild.labels import GROUP_LABELS, contrast_label, reason_label
 from myoild.report.folder import ResultsFolder
 from myoild.report.formatting import MISSING, format_count, format_number, format_p
 from myoild.report.html import Section, figure, not_available, paragraph, table

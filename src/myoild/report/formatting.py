@@ -11,7 +11,7 @@ import math
 import pandas as pd
 
 from myoild.disclosure import Disclosure
-from myoild.figures.forest import format_hr, format_hr_ci
+from myoild.model_rows import format_hr, format_hr_ci
 
 __all__ = [
     "MISSING",

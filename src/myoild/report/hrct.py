@@ -6,8 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from myoild.disclosure import Disclosure
-from myoild.figures.hrct import FEATURE_LABELS
-from myoild.figures.style import GROUP_LABELS
+from myoild.labels import FEATURE_LABELS, GROUP_LABELS
 from myoild.report.folder import ResultsFolder
 from myoild.report.formatting import format_count, format_number, format_p
 from myoild.report.html import Heading, Section, details, figure, not_available, table

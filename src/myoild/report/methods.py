@@ -16,7 +16,7 @@ import json
 import pandas as pd
 
 from myoild.design import StudyDesign
-from myoild.figures.forest import ENDPOINT_NAMES
+from myoild.labels import ENDPOINT_NAMES
 from myoild.report.folder import ResultsFolder
 from myoild.report.formatting import format_count
 from myoild.report.html import Heading, Markup, Section, bullet_list, escape, paragraph, table

@@ -8,8 +8,8 @@ import pandas as pd
 
 from myoild.design import PAPER, StudyDesign
 from myoild.disclosure import Disclosure
-from myoild.figures.forest import ENDPOINT_NAMES, MODEL_LABELS, contrast_label, estimate_text, text_of
-from myoild.figures.style import GROUP_LABELS
+from myoild.labels import ENDPOINT_NAMES, GROUP_LABELS, MODEL_LABELS, contrast_label
+from myoild.model_rows import estimate_text, text_of
 from myoild.report.folder import ResultsFolder
 from myoild.report.formatting import format_count, format_number, format_p
 from myoild.report.html import Heading, Section, details, figure, not_available, paragraph, table

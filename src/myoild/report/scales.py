@@ -7,9 +7,8 @@ import pandas as pd
 
 from myoild.contract import SCHEDULED_VISITS
 from myoild.disclosure import Disclosure
-from myoild.figures.scales import SCALE_LABELS, VISIT_LABELS
-from myoild.figures.style import GROUP_LABELS
 from myoild.glucocorticoids import START_DOSE_DEFINITION
+from myoild.labels import GROUP_LABELS, SCALE_LABELS, VISIT_LABELS
 from myoild.report.folder import ResultsFolder
 from myoild.report.formatting import MISSING, format_count, format_number, format_p, format_spread, p_statement
 from myoild.report.html import Heading, Markup, Section, details, escape, figure, not_available, table

@@ -6,7 +6,8 @@ import pandas as pd
 
 from myoild.design import PAPER, StudyDesign
 from myoild.disclosure import Disclosure
-from myoild.figures.forest import ENDPOINT_NAMES, contrast_label, estimate_text, has_warnings, text_of
+from myoild.labels import ENDPOINT_NAMES, contrast_label
+from myoild.model_rows import estimate_text, has_warnings, text_of
 from myoild.report.folder import ResultsFolder
 from myoild.report.formatting import MISSING, format_count, format_hr_ci, format_p, p_statement
 from myoild.report.html import Markup, Section, escape, not_available, paragraph, table

@@ -7,18 +7,8 @@ import pandas as pd
 
 from myoild.design import PAPER, StudyDesign
 from myoild.disclosure import Disclosure
-from myoild.figures.forest import (
-    CI_METHOD_LABELS,
-    ENDPOINT_NAMES,
-    MODEL_LABELS,
-    WARNING_MARK,
-    contrast_label,
-    estimate_text,
-    has_warnings,
-    ordered_models,
-    text_of,
-)
-from myoild.figures.style import GROUP_LABELS
+from myoild.labels import CI_METHOD_LABELS, ENDPOINT_NAMES, GROUP_LABELS, MODEL_LABELS, contrast_label
+from myoild.model_rows import WARNING_MARK, estimate_text, has_warnings, ordered_models, text_of
 from myoild.report.folder import ResultsFolder
 from myoild.report.formatting import MISSING, format_count, format_number, format_p
 from myoild.report.html import Heading, Section, details, figure, not_available, paragraph, slug, table

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 KAPPA_WEIGHTINGS = ("linear", "quadratic")
 
@@ -37,7 +37,8 @@ def icc_absolute_agreement(ratings, confidence: float = 0.95) -> IccResult:
     a = k ICC / (n (1 - ICC)), b = 1 + k ICC (n - 1) / (n (1 - ICC)); the F test is MSR / MSE
     on (n - 1, (n - 1)(k - 1)) degrees of freedom. These are the ICC2 row of R
     ``psych::ICC(x, lmer = FALSE)``. NaN when n < 2 or all ratings are equal; the interval is
-    NaN when agreement is perfect (MSE = 0).
+    NaN when agreement is perfect (MSE = 0). The F distribution's upper tail and quantiles are
+    cephes' ``fdtrc`` and ``fdtri``, the functions behind scipy.stats.f (without its import cost).
     """
     x = np.asarray(ratings, dtype=float)
     n, k = x.shape
@@ -53,13 +54,13 @@ def icc_absolute_agreement(ratings, confidence: float = 0.95) -> IccResult:
     icc = (msr - mse) / (msr + (k - 1) * mse + k * (msc - mse) / n)
     with np.errstate(divide="ignore", invalid="ignore"):
         f_value = msr / mse
-        p_value = stats.f.sf(f_value, df_rows, df_error)
+        p_value = special.fdtrc(df_rows, df_error, f_value)
         a = k * icc / (n * (1 - icc))
         b = 1 + k * icc * (n - 1) / (n * (1 - icc))
         v = (a * msc + b * mse) ** 2 / ((a * msc) ** 2 / df_cols + (b * mse) ** 2 / df_error)
         tail = 1 - (1 - confidence) / 2
-        f_upper = stats.f.ppf(tail, df_rows, v)
-        f_lower = stats.f.ppf(tail, v, df_rows)
+        f_upper = special.fdtri(df_rows, v, tail)
+        f_lower = special.fdtri(v, df_rows, tail)
         denominator = k * msc + (k * n - k - n) * mse
         ci_low = n * (msr - f_upper * mse) / (f_upper * denominator + n * msr)
         ci_high = n * (f_lower * msr - mse) / (denominator + n * f_lower * msr)

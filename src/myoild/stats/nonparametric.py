@@ -18,6 +18,8 @@ the choice between exact and approximate p-values follows R 4.x (``stats::wilcox
 scipy computes the p-values with the variant pinned: ``wilcoxon(d, zero_method="wilcox",
 correction=True, method="exact" | "asymptotic")`` and ``mannwhitneyu(x, y, use_continuity=True,
 method="exact" | "asymptotic")``; both checked against R on fixtures (tests/reference/prospective).
+scipy.stats takes half a second to import, so the two rank tests import it when they run: a job
+that only reads these results (the report, a figure) does not pay for it.
 
 The statistic is R's: V = sum of the ranks of the positive differences x - y, and
 W = sum of the ranks of x in the pooled sample - n_x (n_x + 1) / 2.
@@ -30,7 +32,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 from scipy.special import gammaln
 
 EXACT = "exact"
@@ -67,6 +68,8 @@ def wilcoxon_signed_rank(x, y) -> RankTestResult:
 
     NaN p-value when no complete pair has a non-zero difference (R gives NA or stops).
     """
+    from scipy import stats
+
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
     complete = ~(np.isnan(x) | np.isnan(y))
@@ -92,6 +95,8 @@ def mann_whitney(x, y) -> RankTestResult:
 
     NaN p-value when a sample is empty (R stops) or all pooled values are equal (R gives NA).
     """
+    from scipy import stats
+
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
     x = x[~np.isnan(x)]
