@@ -1,9 +1,11 @@
 """Treatment groups and main agents on hand-made patients."""
 
 import numpy as np
+import pandas as pd
 from test_derive_builders import derived, make_tables, medication, patient
 
-from myoild.derive.groups import drugs_started
+from myoild.derive.groups import drugs_started, treatment_groups
+from myoild.derive.keys import PatientAxis
 
 
 def test_retrospective_groups_and_counted_exclusions():
@@ -118,3 +120,24 @@ def test_drugs_started_marks_each_drug_started_within_30_days():
     started = drugs_started(tables["patients"], tables["medications"], ("tacrolimus", "methotrexate", "azathioprine"))
     assert list(started.index) == ["A", "B"]
     np.testing.assert_array_equal(started.to_numpy(), [[True, False, False], [False, True, False]])
+
+
+def test_one_axis_looks_each_table_up_once_and_gives_the_same_groups():
+    """derive_cohort passes one PatientAxis to every derivation: the medications' patients are
+    found once (the positions are shared and read-only), a different frame is looked up afresh,
+    and the groups are those derived from the patients table itself."""
+    tables = make_tables(
+        [patient(pid) for pid in ("A", "B", "C")],
+        medications=[
+            medication("A", "tacrolimus", 0),
+            medication("B", "methotrexate", 3),
+            medication("C", "azathioprine", 40),
+        ],
+    )
+    patients, medications = tables["patients"], tables["medications"]
+    axis = PatientAxis.of(patients)
+    first = axis.positions(medications, "medications")
+    assert axis.positions(medications, "medications") is first and not first.flags.writeable
+    assert axis.positions(medications.copy(), "medications") is not first
+    assert PatientAxis.of(axis) is axis
+    pd.testing.assert_frame_equal(treatment_groups(axis, medications), treatment_groups(patients, medications))

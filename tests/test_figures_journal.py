@@ -36,7 +36,8 @@ from myoild.figures.adverse_events import adverse_event_figure
 from myoild.figures.balance import covariate_label, love_figure
 from myoild.figures.km import kaplan_meier_figure, km_figure
 from myoild.figures.style import RC_PARAMS, add_note, arm_colours, format_p, p_equals, panel_grid, save_figure
-from myoild.stats import weighted_km
+from myoild.figures.zph import VECTOR_POINTS_UP_TO, schoenfeld_panel
+from myoild.stats import proportional_hazards_test, weighted_km
 from myoild.tabular import read_tsv
 
 RETRO_CONTRASTS, PROSP_CONTRAST = PAPER.retrospective_contrasts, PAPER.prospective_contrast
@@ -330,3 +331,20 @@ def test_pdf_has_the_layout_of_the_png(tmp_path):
     save_figure(both, tmp_path / "both")
     assert [ax.get_position().bounds for ax in both.axes] == expected
     assert (tmp_path / "both.png").read_bytes() == (tmp_path / "alone.png").read_bytes()
+
+
+@pytest.mark.parametrize("n_events, rasterized", [(300, False), (VECTOR_POINTS_UP_TO + 500, True)])
+def test_schoenfeld_points_are_vector_marks_unless_there_are_too_many(n_events, rasterized):
+    """A panel's residuals are vector marks in the PDF up to ``VECTOR_POINTS_UP_TO`` points and an
+    image beyond (a million patients give some 150,000 per panel: seconds and megabytes as marks)."""
+    rng = np.random.default_rng(7)
+    n = n_events + 50
+    data = pd.DataFrame(
+        {"time": rng.exponential(200.0, n).round() + 1, "event": (np.arange(n) >= 50).astype(int)}
+    ).assign(treated=rng.integers(0, 2, n))
+    result = proportional_hazards_test(data, "time", "event", "treated")
+    with plt.rc_context(RC_PARAMS):
+        fig, axes = panel_grid(1, 1, 3.0)
+        schoenfeld_panel(axes[0], "Death", result)
+    assert [collection.get_rasterized() for collection in axes[0].collections] == [rasterized]
+    plt.close(fig)

@@ -57,7 +57,8 @@ def landmark_model_row(
     time, event = f"{endpoint}_time_days", f"{endpoint}_event"
     patients = contrast_patients(analysis_set, contrast)
     at_risk = column(patients, time) > landmark_days
-    landmark_set = analysis_set[analysis_set["patient_id"].isin(patients.loc[at_risk, "patient_id"])].copy()
+    # The analysis set's rows of the patients at risk (the contrast's own columns left behind).
+    landmark_set = patients.loc[at_risk, list(analysis_set.columns)]
     landmark_set[time] = column(landmark_set, time) - landmark_days
     fitted, weights_note = cell_weights(landmark_set, contrast, options)
     notes = [

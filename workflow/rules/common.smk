@@ -62,9 +62,10 @@ def chunk_replicates(wildcards):
 
 
 #: Scheduling priority of the jobs the bootstrap summary waits for (its chunks, the survival,
-#: landmark and imputation models) and of the summary itself: the forest plot, the manuscript
-#: tables and the report wait for it, so with few cores it runs first and figures fill the gaps
-#: (default run: the summary done about 5 s earlier, README "The whole default run").
+#: landmark and imputation models and the weights the survival models use) and of the summary
+#: itself: the forest plot, the manuscript tables and the report wait for it, so with few cores
+#: it runs first and figures fill the gaps (Snakemake does not pass a priority on to a job's
+#: inputs, so each of them carries it).
 BOOTSTRAP_PATH_PRIORITY = 1
 
 

@@ -12,6 +12,7 @@ rule weights:
         f"{LOGS}/weights.log",
     benchmark:
         f"{LOGS}/benchmarks/weights.tsv"
+    priority: BOOTSTRAP_PATH_PRIORITY
     conda:
         "../envs/myoild.yaml"
     resources:

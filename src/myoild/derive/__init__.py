@@ -73,9 +73,7 @@ EXTRA_COLUMNS = (
 )
 #: Further patient characteristics and baseline laboratory values a propensity model may use
 #: (``myoild.contract.COVARIATES``), after the extra columns.
-COVARIATE_COLUMNS = tuple(
-    name for name in (*PATIENT_COVARIATES, *BASELINE_LABS) if name not in ANALYSIS_SET_COLUMNS
-)
+COVARIATE_COLUMNS = tuple(name for name in (*PATIENT_COVARIATES, *BASELINE_LABS) if name not in ANALYSIS_SET_COLUMNS)
 #: What ``derive_cohort`` reads of the normalised tables: table -> its columns (None: all). The
 #: derive job reads no more (on a million patients, most of ``visits`` is assessment scales).
 INPUT_COLUMNS: dict[str, tuple[str, ...] | None] = {"patients": None, "medications": None, "visits": VISIT_COLUMNS}
@@ -124,7 +122,7 @@ def derive_cohort(tables: dict[str, pd.DataFrame], design: StudyDesign = PAPER) 
     if unknown:
         raise ValueError(f"patients: unknown cohort values {unknown}")
 
-    groups = treatment_groups(patients, medications, design)
+    groups = treatment_groups(axis, medications, design)
     eligibility = eligibility_exclusions(patients)
     treatment = groups["treatment_exclusion"].to_numpy(dtype=object)
     reason = first_reason(eligibility, treatment, withdrawal_exclusions(patients))
@@ -135,9 +133,9 @@ def derive_cohort(tables: dict[str, pd.DataFrame], design: StudyDesign = PAPER) 
     derived = pd.concat(
         [
             groups[["group", "main_agent", "treatment_note"]],
-            initial_prednisolone_dose(patients, medications),
-            rescue_therapies(patients, medications, design.treatment_window_days),
-            endpoints(patients, visits, design),
+            initial_prednisolone_dose(axis, medications),
+            rescue_therapies(axis, medications, design.treatment_window_days),
+            endpoints(axis, visits, design),
         ],
         axis=1,
     ).reset_index(drop=True)

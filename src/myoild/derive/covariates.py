@@ -34,7 +34,7 @@ DOSE_ISSUES = ("dose_missing", "unit_not_convertible", "converted_from_mg_week",
 _DAYS_PER_WEEK = 7.0
 
 
-def initial_prednisolone_dose(patients: pd.DataFrame, medications: pd.DataFrame) -> pd.DataFrame:
+def initial_prednisolone_dose(patients: pd.DataFrame | PatientAxis, medications: pd.DataFrame) -> pd.DataFrame:
     """``initial_pred_mg_day`` (float) and ``initial_pred_issue`` (str or None), indexed by patient_id."""
     axis = PatientAxis.of(patients)
     positions = axis.positions(medications, "medications")
@@ -72,7 +72,7 @@ def initial_prednisolone_dose(patients: pd.DataFrame, medications: pd.DataFrame)
 
 
 def rescue_therapies(
-    patients: pd.DataFrame, medications: pd.DataFrame, window_days: int = RESCUE_WINDOW_DAYS
+    patients: pd.DataFrame | PatientAxis, medications: pd.DataFrame, window_days: int = RESCUE_WINDOW_DAYS
 ) -> pd.DataFrame:
     """``ivig`` and ``plasma_exchange`` as Int64 0/1, indexed by patient_id (an episode overlapping
     days 0 to ``window_days``: the design's treatment window)."""

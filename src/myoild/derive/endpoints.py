@@ -156,7 +156,7 @@ def _visit_date(timeline: VisitTimeline, row: np.ndarray) -> np.ndarray:
     return dates
 
 
-def endpoints(patients: pd.DataFrame, visits: pd.DataFrame, design: StudyDesign = PAPER) -> pd.DataFrame:
+def endpoints(patients: pd.DataFrame | PatientAxis, visits: pd.DataFrame, design: StudyDesign = PAPER) -> pd.DataFrame:
     """Every endpoint column for every patient, indexed by patient_id (sorted), under ``design``.
 
     Columns: ``followup_days``, ``death_time_days``, ``death_event``, ``relapse_time_days``,

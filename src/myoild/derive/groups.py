@@ -62,7 +62,7 @@ def _started_matrix(axis: PatientAxis, started_rows: tuple, drugs) -> pd.DataFra
 
 
 def drugs_started(
-    patients: pd.DataFrame,
+    patients: pd.DataFrame | PatientAxis,
     medications: pd.DataFrame,
     drugs=IMMUNOSUPPRESSANTS,
     window_days: int = PAPER.treatment_window_days,
@@ -88,7 +88,9 @@ def _main_agents(n_patients: int, started_rows: tuple, agents: tuple[str, ...]) 
     return agent
 
 
-def treatment_groups(patients: pd.DataFrame, medications: pd.DataFrame, design: StudyDesign = PAPER) -> pd.DataFrame:
+def treatment_groups(
+    patients: pd.DataFrame | PatientAxis, medications: pd.DataFrame, design: StudyDesign = PAPER
+) -> pd.DataFrame:
     """``group``, ``main_agent``, ``treatment_exclusion`` and ``treatment_note`` per patient.
 
     Rows are the patients sorted by ``patient_id`` (index ``patient_id``). ``treatment_exclusion``
@@ -107,29 +109,45 @@ def treatment_groups(patients: pd.DataFrame, medications: pd.DataFrame, design: 
     other = started[list(agents)].any(axis=1).to_numpy()
     prospective = (axis.patients["cohort"] == "prospective").to_numpy()
 
-    retro_group = np.select([treated & ~other, other & ~treated], [design.treatment, CONVENTIONAL], "")
-    retro_exclusion = np.select(
-        [treated & other, ~treated & ~other], [treatment_with_other(design.treatment), NO_IMMUNOSUPPRESSANT], ""
-    )
     add_on = started[design.add_on].to_numpy()
-    prosp_group = np.where(add_on, design.combination, design.treatment)
     # An add-on that is an immunosuppressant is the protocol, not a departure from it.
     other_than_add_on = started[[agent for agent in agents if agent != design.add_on]].any(axis=1).to_numpy()
-    prosp_note = np.select([~treated, other_than_add_on], list(prospective_treatment_notes(design.treatment)), "")
+    retrospective = ~prospective
+    without_treatment, other_immunosuppressant = prospective_treatment_notes(design.treatment)
 
+    # Each column is an object array filled by masks (None where no rule applies): no string array
+    # of a million rows is built and compared, as np.select and np.where would.
+    group = _labelled(
+        len(axis),
+        (retrospective & treated & ~other, design.treatment),
+        (retrospective & other & ~treated, CONVENTIONAL),
+        (prospective & add_on, design.combination),
+        (prospective & ~add_on, design.treatment),
+    )
+    conventional = retrospective & other & ~treated
     columns = {
-        "group": np.where(prospective, prosp_group, retro_group),
-        "main_agent": np.where(prospective | (retro_group == design.treatment), design.treatment, ""),
-        "treatment_exclusion": np.where(prospective, "", retro_exclusion),
-        "treatment_note": np.where(prospective, prosp_note, ""),
+        "group": group,
+        "main_agent": _labelled(len(axis), (prospective | (retrospective & treated & ~other), design.treatment)),
+        "treatment_exclusion": _labelled(
+            len(axis),
+            (retrospective & treated & other, treatment_with_other(design.treatment)),
+            (retrospective & ~treated & ~other, NO_IMMUNOSUPPRESSANT),
+        ),
+        # the first departure that applies: no treatment, else another immunosuppressant
+        "treatment_note": _labelled(
+            len(axis),
+            (prospective & ~treated, without_treatment),
+            (prospective & treated & other_than_add_on, other_immunosuppressant),
+        ),
     }
-    columns = {name: _empty_as_none(values) for name, values in columns.items()}
-    conventional = columns["group"] == CONVENTIONAL
     columns["main_agent"][conventional] = _main_agents(len(axis), started_rows, agents)[conventional]
     return pd.DataFrame(columns, index=axis.ids)
 
 
-def _empty_as_none(values: np.ndarray) -> np.ndarray:
-    values = values.astype(object)
-    values[values == ""] = None
-    return values
+def _labelled(n: int, *rules: tuple[np.ndarray, str]) -> np.ndarray:
+    """An object array of ``n`` labels: each rule's label where its mask holds (the masks are
+    disjoint), None elsewhere."""
+    labels = np.full(n, None, dtype=object)
+    for mask, label in rules:
+        labels[mask] = label
+    return labels

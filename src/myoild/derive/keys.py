@@ -6,7 +6,7 @@ Every per-patient result is a numpy array aligned with ``patients`` sorted by ``
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -34,14 +34,24 @@ def as_bool(values: pd.Series) -> np.ndarray:
 
 @dataclass(frozen=True)
 class PatientAxis:
-    """``patients`` sorted by ``patient_id`` with the index day of each patient."""
+    """``patients`` sorted by ``patient_id`` with the index day of each patient.
+
+    An axis looks up a table's patients once: ``positions`` keeps the positions of the last frame
+    it was given per table (the same frame object), so that ``derive_cohort``, which passes one
+    axis and the same medications to three derivations, does not hash a million patient ids three
+    times. The positions returned are shared: read them, never write into them.
+    """
 
     patients: pd.DataFrame
     ids: pd.Index
     index_day: np.ndarray
+    _positions: dict = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
-    def of(cls, patients: pd.DataFrame) -> "PatientAxis":
+    def of(cls, patients: "pd.DataFrame | PatientAxis") -> "PatientAxis":
+        """The axis of ``patients``; an axis is returned as it is (the derivations accept either)."""
+        if isinstance(patients, PatientAxis):
+            return patients
         ordered = patients.reset_index(drop=True)
         # Normalised tables arrive sorted by key; sorting again would cost seconds at a million rows.
         if not ordered["patient_id"].is_monotonic_increasing:
@@ -57,10 +67,15 @@ class PatientAxis:
 
     def positions(self, frame: pd.DataFrame, table: str) -> np.ndarray:
         """Position of each row's patient on the axis; a patient_id not in ``patients`` is an error."""
+        cached = self._positions.get(table)
+        if cached is not None and cached[0] is frame:
+            return cached[1]
         positions = self.ids.get_indexer(frame["patient_id"])
         if (positions < 0).any():
             unknown = pd.unique(frame["patient_id"].to_numpy()[positions < 0])[:5].tolist()
             raise ValueError(f"{table}: patient_id not in patients, e.g. {unknown}")
+        positions.flags.writeable = False
+        self._positions[table] = (frame, positions)
         return positions
 
     def days_since_index(self, dates: pd.Series, positions: np.ndarray) -> np.ndarray:

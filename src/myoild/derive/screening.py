@@ -60,13 +60,14 @@ def eligibility_exclusions(patients: pd.DataFrame) -> np.ndarray:
     """Reasons of screening steps 1-2 (diagnosis; prospective flags and age), None when eligible."""
     prospective = (patients["cohort"] == "prospective").to_numpy()
     diagnosis = patients["diagnosis"].to_numpy(dtype=object)
-    by_diagnosis = np.where(np.isin(diagnosis, SCREENED_OUT_DIAGNOSES), "diagnosis_" + diagnosis.astype(str), None)
+    screened_out = patients["diagnosis"].isin(SCREENED_OUT_DIAGNOSES).to_numpy()
+    by_diagnosis = _prefixed("diagnosis_", diagnosis, screened_out)
     by_flag = [
         np.where(prospective & as_bool(optional_column(patients, flag, "boolean")), reason, None)
         for flag, reason in zip(PROSPECTIVE_EXCLUSION_FLAGS, CRITERION_REASONS)
     ]
     by_age = np.where(prospective & (patients["age_years"].to_numpy(dtype=float) < MINIMUM_AGE_YEARS), AGE_REASON, None)
-    return first_reason(by_diagnosis.astype(object), *by_flag, by_age)
+    return first_reason(by_diagnosis, *by_flag, by_age)
 
 
 def withdrawal_exclusions(patients: pd.DataFrame) -> np.ndarray:
@@ -78,8 +79,16 @@ def withdrawal_exclusions(patients: pd.DataFrame) -> np.ndarray:
     withdrawal_date = optional_column(patients, "withdrawal_date", "datetime64[ns]")
     withdrawn = (patients["cohort"] == "prospective").to_numpy() & withdrawal_date.notna().to_numpy()
     reason = optional_column(patients, "withdrawal_reason", "object").to_numpy(dtype=object)
-    unexplained = withdrawn & ~np.isin(reason, WITHDRAWAL_REASONS)
+    unexplained = withdrawn & ~pd.Series(reason).isin(WITHDRAWAL_REASONS).to_numpy()
     if unexplained.any():
         examples = patients.loc[unexplained, "patient_id"].head(5).tolist()
         raise ValueError(f"patients: withdrawal_date without a valid withdrawal_reason, e.g. {examples}")
-    return np.where(withdrawn, "withdrawn_" + reason.astype(str), None).astype(object)
+    return _prefixed("withdrawn_", reason, withdrawn)
+
+
+def _prefixed(prefix: str, values: np.ndarray, where: np.ndarray) -> np.ndarray:
+    """``prefix + value`` where ``where`` holds, None elsewhere (an object array): only the marked
+    values are turned into text, not a million of them."""
+    out = np.full(len(values), None, dtype=object)
+    out[where] = [prefix + str(value) for value in values[where]]
+    return out

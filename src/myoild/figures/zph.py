@@ -24,6 +24,10 @@ import numpy as np
 from myoild.figures.style import RC_PARAMS, panel_grid, save_figure
 from myoild.stats.zph import ZphResult, zph_smooth
 
+#: A panel with more residuals than this draws them in the PDF as one 300-dpi image (text, axes and
+#: smooth stay vector): at a million patients a panel holds some 150,000 residuals, whose vector
+#: marks take the PDF seconds to write and megabytes to hold, and are no clearer than pixels.
+VECTOR_POINTS_UP_TO = 10_000
 TRANSFORM_LABELS = {
     "km": "Kaplan-Meier scale",
     "rank": "rank scale",
@@ -62,9 +66,18 @@ def ph_test_label(result: ZphResult) -> str:
     return f"PH test p = {result.p_value:.3f}{stratified}"
 
 
-def _panel(ax: plt.Axes, title: str, result: ZphResult) -> None:
+def schoenfeld_panel(ax: plt.Axes, title: str, result: ZphResult) -> None:
+    """One model's panel: its residuals, the smooth with its band, the fitted log HR and the test."""
     smooth = zph_smooth(result)
-    ax.scatter(result.x, result.residual, s=8, color="#555555", alpha=0.6, linewidths=0)
+    ax.scatter(
+        result.x,
+        result.residual,
+        s=8,
+        color="#555555",
+        alpha=0.6,
+        linewidths=0,
+        rasterized=len(result.x) > VECTOR_POINTS_UP_TO,
+    )
     ax.plot(smooth["x"], smooth["beta"], color="#0072B2", label="Spline smooth (4 df)")
     ax.plot(smooth["x"], smooth["lower"], color="#0072B2", linestyle=":", label="±2 SE")
     ax.plot(smooth["x"], smooth["upper"], color="#0072B2", linestyle=":")
@@ -86,6 +99,6 @@ def plot_schoenfeld(panels: Sequence[tuple[str, ZphResult]], stem: str | Path) -
     with plt.rc_context(RC_PARAMS):
         fig, axes = panel_grid(len(panels), 2, 3.0)
         for ax, (title, result) in zip(axes, panels):
-            _panel(ax, title, result)
+            schoenfeld_panel(ax, title, result)
         axes[0].legend(loc="best", frameon=False)
     return save_figure(fig, stem)
