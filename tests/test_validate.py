@@ -832,3 +832,22 @@ def test_baseline_window_follows_the_study_design(cohort, tmp_path):
     assert [e["message"] for e in errors if e["check"] == "baseline_within_14_days_before_index"] == [
         "baseline visit_date 2019-02-20 is not on or within 21 days before index_date 2019-03-14"
     ]
+
+
+def test_tables_checked_side_by_side_give_the_same_result_in_the_same_order(cohort, tmp_path):
+    """``workers=2`` reads and checks two tables at a time (threads): the errors, warnings, their
+    order, the file records and the normalised tables are those of one table after another, for a
+    good cohort and for one with errors in several tables, a missing table and an unreadable file."""
+    good = write_cohort(cohort, tmp_path / "good")
+    for rule in (RULES[0], RULES[len(RULES) // 2], RULES[-1]):
+        rule.values[0](cohort)
+    broken = write_cohort(cohort, tmp_path / "broken")
+    (broken / "hrct_reads.csv").unlink()
+    (broken / "medications.csv").write_bytes(b"\xff\xfe\x00bad")
+    for folder in (good, broken):
+        one, two = validate_folder(folder, workers=1), validate_folder(folder, workers=2)
+        assert (two.status, two.errors, two.notes, two.info) == (one.status, one.errors, one.notes, one.info)
+        assert two.tables.keys() == one.tables.keys()
+        for table in one.tables:
+            pd.testing.assert_frame_equal(two.tables[table], one.tables[table])
+    assert validate_folder(broken, workers=2).status == "fail"

