@@ -116,9 +116,8 @@ def _trimmed_set(analysis_set: pd.DataFrame, fit: PropensityFit) -> pd.DataFrame
 
 
 def _weighted_cells(analysis_set: pd.DataFrame, contrast: str, options: WeightingOptions) -> dict:
-    """(estimand, weights) -> (the cell's weighted patients, ``myoild.survival.analysis_data``, or
-    None when its weights cannot be used; its ``cell_weights``), each built once for every endpoint and ties;
-    the propensity model fitted once on all the contrast's patients and once on the trimmed."""
+    """(estimand, weights) -> (the propensity fit of the cell's patients, its ``cell_weights``); the
+    model fitted once on all the contrast's patients and once on the trimmed."""
     whole = propensity_fit(analysis_set, contrast, options.covariates)
     fits = {False: whole, True: propensity_fit(_trimmed_set(analysis_set, whole), contrast, options.covariates)}
     cells = {}
@@ -126,11 +125,14 @@ def _weighted_cells(analysis_set: pd.DataFrame, contrast: str, options: Weightin
         for weighting in WEIGHTINGS:
             fit = fits[weighting == TRIM]
             cell_options = _estimand_options(options, estimand, TRUNCATIONS.get(weighting))
-            fitted, weights_note = fitted_cell_weights(fit, contrast, cell_options)
-            # analysis_data's rows: the patients the model weighted, in order, with their weights
-            data = None if weights_note else fit.modelled.assign(weight=fitted.weights["weight"].to_numpy())
-            cells[estimand, weighting] = (data, fitted, weights_note)
+            cells[estimand, weighting] = (fit, *fitted_cell_weights(fit, contrast, cell_options))
     return cells
+
+
+def _weighted_patients(fit: PropensityFit, fitted: ContrastWeights, weights_note: str) -> pd.DataFrame | None:
+    """A cell's weighted patients (``myoild.survival.analysis_data``'s rows: the patients the
+    model weighted, in order, with their weights), or None when its weights cannot be used."""
+    return None if weights_note else fit.modelled.assign(weight=fitted.weights["weight"].to_numpy())
 
 
 def _cell_numbers(data, contrast, endpoint, ties, fitted: ContrastWeights, weights_note: str, strata=()) -> dict:
@@ -157,6 +159,17 @@ def sensitivity_grid(
     weights x ties, in that order, with the columns ``GRID_COLUMNS``; Cox models stratified by
     ``strata`` as the main analysis."""
     cells = _weighted_cells(analysis_set, contrast, options)
+    numbers = {}
+    # One cell's weighted patients at a time (a copy of the contrast's patients each: at a million
+    # patients, twelve of them held together took gigabytes), used for every endpoint and ties.
+    for cell, (fit, fitted, weights_note) in cells.items():
+        data = _weighted_patients(fit, fitted, weights_note)
+        for endpoint in endpoints:
+            for ties in TIES:
+                numbers[endpoint, cell, ties] = _cell_numbers(
+                    data, contrast, endpoint, ties, fitted, weights_note, strata
+                )
+        del data
     rows = [
         {
             "cohort": contrast_cohort(contrast),
@@ -165,10 +178,10 @@ def sensitivity_grid(
             "estimand": estimand,
             "weights": weighting,
             "ties": ties,
-            **_cell_numbers(data, contrast, endpoint, ties, fitted, weights_note, strata),
+            **numbers[endpoint, (estimand, weighting), ties],
         }
         for endpoint in endpoints
-        for (estimand, weighting), (data, fitted, weights_note) in cells.items()
+        for estimand, weighting in cells
         for ties in TIES
     ]
     return pd.DataFrame(rows, columns=GRID_COLUMNS)
