@@ -1,8 +1,15 @@
 """The reader-facing words of ``myoild.labels`` cover every code the results tables can hold, so no
-figure, report or manuscript falls back to a raw code; ``CATEGORY_LABELS`` spells the adverse-event
-``any`` category itself (``myoild.adverse_events`` loads scipy), so it is checked against it here."""
+figure, report or manuscript falls back to a raw code."""
 
-from myoild.contract import AE_ANY, AE_CATEGORIES, ENDPOINTS, HRCT_FEATURES, IMMUNOSUPPRESSANTS, SCALES, SCHEDULED_VISITS
+from myoild.contract import (
+    AE_ANY,
+    AE_CATEGORIES,
+    ENDPOINTS,
+    HRCT_FEATURES,
+    IMMUNOSUPPRESSANTS,
+    SCALES,
+    SCHEDULED_VISITS,
+)
 from myoild.design import CONVENTIONAL
 from myoild.labels import (
     CATEGORY_LABELS,

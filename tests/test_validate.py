@@ -7,11 +7,14 @@ Row numbers are 1-based data rows, so row r of a table here is position r - 1 of
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import itertools
 import json
+import os
 import subprocess
 import sys
+import weakref
 from pathlib import Path
 
 import numpy as np
@@ -836,8 +839,9 @@ def test_baseline_window_follows_the_study_design(cohort, tmp_path):
 
 def test_tables_checked_side_by_side_give_the_same_result_in_the_same_order(cohort, tmp_path):
     """``workers=2`` reads and checks two tables at a time (threads): the errors, warnings, their
-    order, the file records and the normalised tables are those of one table after another, for a
-    good cohort and for one with errors in several tables, a missing table and an unreadable file."""
+    order, the file records and the normalised tables are those of ``workers=1`` (the tables one
+    after another in the calling thread), for a good cohort and for one with errors in five tables,
+    a missing table and an unreadable file."""
     good = write_cohort(cohort, tmp_path / "good")
     for rule in (RULES[0], RULES[len(RULES) // 2], RULES[-1]):
         rule.values[0](cohort)
@@ -851,3 +855,55 @@ def test_tables_checked_side_by_side_give_the_same_result_in_the_same_order(coho
         for table in one.tables:
             pd.testing.assert_frame_equal(two.tables[table], one.tables[table])
     assert validate_folder(broken, workers=2).status == "fail"
+
+
+def test_the_callers_pandera_settings_reach_the_tables_checked_in_threads(cohort, tmp_path):
+    """pandera keeps its settings in context variables, which a pool's threads do not inherit: with
+    validation switched off in the environment and on in the caller's ``config_context``, tables
+    checked in threads must still be checked (before, their schema errors were silently dropped)."""
+    cohort["patients"].loc[0, "sex"] = None
+    cohort["visits"].loc[1, "visit"] = None
+    folder = write_cohort(cohort, tmp_path / "cohort")
+    expected = keys(validate_folder(folder, workers=1).errors)
+    assert {check for *_, check in expected} >= {"not_nullable"}
+    script = (
+        "import json, sys\n"
+        "from pandera.config import config_context\n"
+        "from myoild.validate import validate_folder\n"
+        "with config_context(validation_enabled=True):\n"
+        "    result = validate_folder(sys.argv[1], workers=2)\n"
+        "print(json.dumps([[r['table'], r['column'], r['row'], r['patient_id'], r['check']] for r in result.errors]))\n"
+    )
+    env = {**os.environ, "PANDERA_VALIDATION_ENABLED": "False", "PYTHONPATH": str(REPO / "src")}
+    done = subprocess.run([sys.executable, "-c", script, str(folder)], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    assert [tuple(record) for record in json.loads(done.stdout)] == expected
+
+
+def test_parsed_tables_and_their_masks_are_released_before_normalising(cohort, tmp_path, monkeypatch):
+    """Only ``data`` holds a parsed table once every table is checked: the masks of the cells given
+    are gone before the tables are normalised (at a million patients they are a boolean per cell)."""
+    from myoild.validate import core
+
+    masks = []
+    check_table = core.check_table
+
+    def recording(table, raw):
+        checked = check_table(table, raw)
+        masks.append(weakref.ref(checked.present))
+        return checked
+
+    alive_when_normalising = []
+    result = core._result
+
+    def counting(*args):
+        gc.collect()
+        alive_when_normalising.append(sum(mask() is not None for mask in masks))
+        return result(*args)
+
+    monkeypatch.setattr(core, "check_table", recording)
+    monkeypatch.setattr(core, "_result", counting)
+    folder = write_cohort(cohort, tmp_path / "cohort")
+    for workers in (1, 2):
+        assert core.validate_folder(folder, workers=workers).status == "pass"
+    assert len(masks) == 10 and alive_when_normalising == [0, 0]

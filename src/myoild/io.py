@@ -110,7 +110,7 @@ def read_raw_table(path: str | Path) -> RawTable:
     readers = {".csv": _read_csv, ".parquet": _read_parquet, ".xlsx": _read_xlsx}
     try:
         raw = readers[path.suffix](path)
-    except RawTableError:
+    except (RawTableError, ImportError):  # an ImportError is the installation's fault, not the file's
         raise
     except UnicodeDecodeError as exc:
         raise RawTableError(

@@ -36,7 +36,7 @@ def _source_file(dotted: str, root: Path) -> Path | None:
     return path.with_suffix(".py") if path.with_suffix(".py").is_file() else None
 
 
-def _imported_files(file: Path) -> set[Path]:
+def _imported_files(file: Path) -> frozenset[Path]:
     """The myoild source files that ``file`` imports (absolute ``myoild.`` and relative imports)."""
     package = file.parent.relative_to(PACKAGE_ROOT).parts if file.is_relative_to(PACKAGE_ROOT) else ()
     return _imports_in(file.read_text(encoding="utf-8"), package, PACKAGE_ROOT)

@@ -16,7 +16,7 @@ rule sensitivity:
     conda:
         "../envs/myoild.yaml"
     resources:
-        mem_mb=mem_mb_per_input_mb(100),
+        mem_mb=mem_mb_per_input_mb(60),
     params:
         contrasts=list(RETRO_CONTRASTS),
         endpoints=config["survival"]["endpoints"]["retrospective"],

@@ -117,17 +117,18 @@ def treatment_groups(
 
     # Each column is an object array filled by masks (None where no rule applies): no string array
     # of a million rows is built and compared, as np.select and np.where would.
+    treatment_only = retrospective & treated & ~other
+    conventional = retrospective & other & ~treated
     group = _labelled(
         len(axis),
-        (retrospective & treated & ~other, design.treatment),
-        (retrospective & other & ~treated, CONVENTIONAL),
+        (treatment_only, design.treatment),
+        (conventional, CONVENTIONAL),
         (prospective & add_on, design.combination),
         (prospective & ~add_on, design.treatment),
     )
-    conventional = retrospective & other & ~treated
     columns = {
         "group": group,
-        "main_agent": _labelled(len(axis), (prospective | (retrospective & treated & ~other), design.treatment)),
+        "main_agent": _labelled(len(axis), (prospective | treatment_only, design.treatment)),
         "treatment_exclusion": _labelled(
             len(axis),
             (retrospective & treated & other, treatment_with_other(design.treatment)),

@@ -38,7 +38,7 @@ def icc_absolute_agreement(ratings, confidence: float = 0.95) -> IccResult:
     on (n - 1, (n - 1)(k - 1)) degrees of freedom. These are the ICC2 row of R
     ``psych::ICC(x, lmer = FALSE)``. NaN when n < 2 or all ratings are equal; the interval is
     NaN when agreement is perfect (MSE = 0). The F distribution's upper tail and quantiles are
-    cephes' ``fdtrc`` and ``fdtri``, the functions behind scipy.stats.f (without its import cost).
+    scipy.special's ``fdtrc`` and ``fdtri``, which scipy.stats.f calls (without its import cost).
     """
     x = np.asarray(ratings, dtype=float)
     n, k = x.shape

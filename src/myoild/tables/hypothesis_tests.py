@@ -75,7 +75,7 @@ def student_t(x, y) -> TestResult:
     if len(x) < 2 or len(y) < 2:
         return TestResult(np.nan, None, "not computable: fewer than 2 values in a group")
     # t = (mean_x - mean_y) / sqrt(s_p^2 (1/n_x + 1/n_y)), s_p^2 the pooled variance, n_x + n_y - 2 df;
-    # the upper tail of t is cephes' stdtr(df, -|t|), the function behind scipy.stats.t.sf.
+    # the upper tail of t is scipy.special's stdtr(df, -|t|), which scipy.stats.t.sf calls.
     df = len(x) + len(y) - 2
     pooled = ((len(x) - 1) * np.var(x, ddof=1) + (len(y) - 1) * np.var(y, ddof=1)) / df
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -20,8 +20,9 @@ def main(
     baseline_window_days: int = BASELINE_WINDOW_DAYS,
     workers: int = 1,
 ) -> int:
-    """Validate ``input_dir`` (``workers`` tables at a time: ``validate_folder``); write ``<results_dir>/validation/report.{json,md}`` and, on pass, the
-    normalised tables to ``<results_dir>/validated/<table>.parquet``. Return the exit status.
+    """Validate ``input_dir`` (``workers`` tables at a time: ``validate_folder``); write
+    ``<results_dir>/validation/report.{json,md}`` and, on pass, the normalised tables to
+    ``<results_dir>/validated/<table>.parquet``. Return the exit status.
 
     On failure the message (first errors, count, report path) goes to stderr, stale normalised
     tables of an earlier run are removed so that no later stage can pick them up, and 1 is
