@@ -2,8 +2,9 @@
 
 import numpy as np
 import pandas as pd
-from test_derive_builders import derived, make_tables, medication, patient
+from test_derive_builders import derived, make_tables, medication, patient, visit
 
+from myoild.derive import derive_cohort
 from myoild.derive.groups import drugs_started, treatment_groups
 from myoild.derive.keys import PatientAxis
 
@@ -141,3 +142,37 @@ def test_one_axis_looks_each_table_up_once_and_gives_the_same_groups():
     assert axis.positions(medications.copy(), "medications") is not first
     assert PatientAxis.of(axis) is axis
     pd.testing.assert_frame_equal(treatment_groups(axis, medications), treatment_groups(patients, medications))
+
+
+def _derived_both_ways(tables):
+    """derive_cohort's result or error with one worker and with the endpoints in a second thread."""
+    outcomes = []
+    for workers in (1, 2):
+        try:
+            outcomes.append(derive_cohort(tables, workers=workers))
+        except ValueError as error:
+            outcomes.append(str(error))
+    return outcomes
+
+
+def test_endpoints_derived_in_a_second_thread_give_the_same_result_and_the_same_first_error():
+    visits = [visit("A", 0, "baseline"), visit("A", 40, symptom_exacerbation=True, ferritin_ug_l=900.0)]
+    good = make_tables(
+        [patient("A", death=200), patient("B", cohort="prospective"), patient("C")],
+        medications=[
+            medication("A", "tacrolimus", 0),
+            medication("B", "tacrolimus", 0),
+            medication("C", "azathioprine", 2),
+        ],
+        visits=visits + [visit("B", 0, "baseline", ferritin_ug_l=100.0)],
+    )
+    one, two = _derived_both_ways(good)
+    pd.testing.assert_frame_equal(two.analysis_set, one.analysis_set)
+    pd.testing.assert_frame_equal(two.flow, one.flow)
+    # only the endpoints fail (a second baseline visit), then the groups fail first (an unknown patient)
+    twice = make_tables([patient("A")], visits=[visit("A", 0, "baseline"), visit("A", 3, "baseline")])
+    assert _derived_both_ways(twice)[0] == _derived_both_ways(twice)[1]
+    assert "baseline" in _derived_both_ways(twice)[0]
+    both = dict(twice, medications=pd.concat([twice["medications"], twice["medications"].assign(patient_id="Z")]))
+    first_errors = _derived_both_ways(both)
+    assert first_errors[0] == first_errors[1] and "medications: patient_id not in patients" in first_errors[0]

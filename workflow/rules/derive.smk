@@ -14,6 +14,8 @@ rule derive:
         f"{LOGS}/benchmarks/derive.tsv"
     conda:
         "../envs/myoild.yaml"
+    # the endpoints derived beside the groups and covariates (derive_cohort's workers)
+    threads: 2
     resources:
         mem_mb=mem_mb_per_input_mb(25),
     params:

@@ -12,7 +12,7 @@ with rule_log(snakemake.log[0]):
         table: pd.read_parquet(snakemake.input[table], columns=columns) for table, columns in INPUT_COLUMNS.items()
     }
     design = StudyDesign.from_dict(snakemake.params.design)
-    derivation = derive_cohort(tables, design)
+    derivation = derive_cohort(tables, design, snakemake.threads)
     write_parquet(derivation.analysis_set, snakemake.output.analysis_set)
     write_tsv(derivation.flow, snakemake.output.flow)
     write_tsv(site_flow(derivation.analysis_set, design), snakemake.output.flow_by_site)
