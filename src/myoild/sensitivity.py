@@ -111,8 +111,9 @@ def _trimmed_set(analysis_set: pd.DataFrame, fit: PropensityFit) -> pd.DataFrame
     if fit.ps is None:
         return analysis_set.iloc[:0]
     low, high = TRIM_BOUNDS
-    kept = fit.modelled.loc[(fit.ps >= low) & (fit.ps <= high), "patient_id"]
-    return analysis_set[analysis_set["patient_id"].isin(kept)]
+    # The analysis set's rows of the patients kept (the contrast's own columns left behind), as
+    # the landmark set is taken: no lookup of their ids in the whole analysis set.
+    return fit.modelled.loc[(fit.ps >= low) & (fit.ps <= high), list(analysis_set.columns)]
 
 
 def _weighted_cells(analysis_set: pd.DataFrame, contrast: str, options: WeightingOptions) -> dict:

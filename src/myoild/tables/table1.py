@@ -126,14 +126,14 @@ _PATIENT_FLAGS = (
     "malignancy", "anti_mda5", "anti_jo1", "anti_ej", "anti_pl7", "anti_pl12",
 )  # fmt: skip
 _BASELINE_LABS = ("ck_u_l", "ldh_u_l", "ferritin_ug_l", "esr_mm_h", "crp_mg_l")
-#: The columns of the normalised tables ``patient_characteristics`` reads (and of those only the
-#: rows of the cohort's included patients).
 #: What ``patient_characteristics`` reads of the analysis set (the table1 job reads no more, and
 #: only its cohort's rows).
 ANALYSIS_COLUMNS = (
     "patient_id", "cohort", "included", "group", "diagnosis", "age_years", "initial_pred_mg_day", "ivig",
     "plasma_exchange", "sex",
 )  # fmt: skip
+#: The columns of the normalised tables ``patient_characteristics`` reads (and of those only the
+#: rows of the cohort's included patients).
 INPUT_COLUMNS = {
     "patients": (
         "patient_id", "index_date", "site", "weight_kg", "hrct_pattern", "disease_duration_months", *_PATIENT_FLAGS,

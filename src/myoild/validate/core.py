@@ -102,7 +102,7 @@ def validate_folder(
     info: dict[str, TableInfo] = {}
     outcomes = _checked_tables(found, others, workers)
     for table in TABLES:
-        # each outcome taken off the list, so that nothing but ``data`` and ``present`` keeps a table
+        # each outcome popped, so that nothing but ``data`` and ``present`` keeps a checked table
         info[table], checked, table_errors = outcomes.pop(table)
         errors.extend(table_errors)
         if checked is not None:
